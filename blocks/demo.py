@@ -1,0 +1,243 @@
+"""Demo territory shaped like 雨湖区 (seed 000): 8 streets, 42 communities, 326 blocks of
+about 350 households, each with its 1+N+1 team (326 governors, ~2,373 assistants, 326
+supervisors). Deterministic (a fixed random seed), so every demo looks the same.
+
+The boundaries are a generated tiling of the district's real bounding box: street strips,
+split into community bands, split into block cells — no gaps and no overlaps, so the
+插花地带 check of the admin finds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from blocks.divisions import child_divisions
+from blocks.models import Area, Posting
+from blocks.services import import_divisions
+
+DISTRICT_CODE = "430302"  # 湘潭市雨湖区 (GB/T 2260)
+STREET_COUNT = 8
+COMMUNITY_COUNT = 42
+BLOCK_COUNT = 326
+ASSISTANT_COUNT = 2373
+# The district's rough bounding box (lon/lat): the old town on the Xiang river.
+WEST, EAST, SOUTH, NORTH = 112.86, 112.96, 27.84, 27.92
+
+COMMUNITY_WORDS = [
+    "白石",
+    "和平",
+    "雨湖",
+    "城正",
+    "窑湾",
+    "广场",
+    "先锋",
+    "万楼",
+    "昭潭",
+    "云塘",
+    "韶山",
+    "建设",
+    "胜利",
+    "人民",
+    "友谊",
+    "新华",
+    "东方",
+    "春光",
+    "光明",
+    "长乐",
+    "金桥",
+    "滨江",
+    "杨柳",
+    "十八总",
+    "唐兴",
+    "宝塔",
+    "莲城",
+    "湖心",
+    "江麓",
+    "立新",
+    "朝阳",
+    "前进",
+    "中山",
+    "青山",
+    "绿洲",
+    "梅园",
+    "桂花",
+    "荷塘",
+    "书院",
+    "文昌",
+    "鹤岭",
+    "红旗",
+    "望衡",
+    "状元",
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌辉鹏飞宇浩凯云林海燕丹琳婷雪梅晓东春晖瑶"
+ASSISTANT_KINDS = [
+    Posting.AssistantKind.LIAISON_CADRE,
+    Posting.AssistantKind.PARTY_GROUP_LEADER,
+    Posting.AssistantKind.OWNERS_COMMITTEE,
+    Posting.AssistantKind.RESIDENT_REP,
+    Posting.AssistantKind.RESIDENT_REP,
+    Posting.AssistantKind.OTHER,
+]
+
+
+def _spread(total: int, parts: int) -> list[int]:
+    """``total`` split into ``parts`` near-equal whole numbers, larger ones first."""
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def _rectangle(west: float, south: float, east: float, north: float) -> dict:
+    r = lambda v: round(v, 6)  # noqa: E731
+    ring = [[r(west), r(south)], [r(east), r(south)], [r(east), r(north)], [r(west), r(north)]]
+    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
+
+
+def _centre(box: tuple[float, float, float, float]) -> tuple[float, float]:
+    west, south, east, north = box
+    return round((south + north) / 2, 6), round((west + east) / 2, 6)
+
+
+def person_names(rng: random.Random) -> Iterator[str]:
+    while True:
+        yield rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def phone_numbers(rng: random.Random) -> Iterator[str]:
+    seen: set[str] = set()
+    while True:
+        number = rng.choice(["138", "139", "137", "150", "151", "186", "187", "199"]) + "".join(
+            rng.choice("0123456789") for _ in range(8)
+        )
+        if number not in seen:
+            seen.add(number)
+            yield number
+
+
+@transaction.atomic
+def seed_territory(*, rng: random.Random) -> Area:
+    """Create the district, its streets, communities and blocks with boundaries. Idempotent."""
+    # The block reform covered the 8 urban sub-districts (街道), not the towns (seed 000).
+    street_codes = [d.code for d in child_divisions(DISTRICT_CODE) if d.name.endswith("街道")]
+    district, _created = import_divisions(
+        district_code=DISTRICT_CODE, street_codes=street_codes[:STREET_COUNT]
+    )
+    streets = list(district.children.order_by("code"))
+    district.boundary = _rectangle(WEST, SOUTH, EAST, NORTH)
+    district.centre_lat, district.centre_lon = _centre((WEST, SOUTH, EAST, NORTH))
+    district.save(update_fields=["boundary", "centre_lat", "centre_lon", "updated_at"])
+
+    community_counts = _spread(COMMUNITY_COUNT, len(streets))
+    block_counts = iter(_spread(BLOCK_COUNT, COMMUNITY_COUNT))
+    words = iter(COMMUNITY_WORDS)
+    width = (EAST - WEST) / len(streets)
+    for s_index, street in enumerate(streets):
+        s_west, s_east = WEST + s_index * width, WEST + (s_index + 1) * width
+        street.boundary = _rectangle(s_west, SOUTH, s_east, NORTH)
+        street.centre_lat, street.centre_lon = _centre((s_west, SOUTH, s_east, NORTH))
+        street.save(update_fields=["boundary", "centre_lat", "centre_lon", "updated_at"])
+        n_communities = community_counts[s_index]
+        height = (NORTH - SOUTH) / n_communities
+        for c_index in range(n_communities):
+            c_south, c_north = SOUTH + c_index * height, SOUTH + (c_index + 1) * height
+            box = (s_west, c_south, s_east, c_north)
+            community, _ = Area.objects.get_or_create(
+                code=f"{street.code}{c_index + 1:03d}",
+                defaults={
+                    "name": f"{next(words)}社区",
+                    "level": Area.Level.COMMUNITY,
+                    "parent": street,
+                    "boundary": _rectangle(*box),
+                    "centre_lat": _centre(box)[0],
+                    "centre_lon": _centre(box)[1],
+                },
+            )
+            n_blocks = next(block_counts)
+            b_width = (s_east - s_west) / n_blocks
+            new_blocks = []
+            existing = set(community.children.values_list("code", flat=True))
+            for b_index in range(n_blocks):
+                code = f"{community.code}{b_index + 1:03d}"
+                if code in existing:
+                    continue
+                b_box = (
+                    s_west + b_index * b_width,
+                    c_south,
+                    s_west + (b_index + 1) * b_width,
+                    c_north,
+                )
+                lat, lon = _centre(b_box)
+                new_blocks.append(
+                    Area(
+                        code=code,
+                        name=f"{community.name}第{b_index + 1}区块",
+                        level=Area.Level.BLOCK,
+                        parent=community,
+                        households=rng.randint(300, 400),
+                        boundary=_rectangle(*b_box),
+                        centre_lat=lat,
+                        centre_lon=lon,
+                    )
+                )
+            Area.objects.bulk_create(new_blocks)
+    return district
+
+
+@transaction.atomic
+def seed_block_teams(*, district: Area, rng: random.Random) -> int:
+    """Give every block without a team its 1+N+1: one governor, N assistants, one supervisor.
+
+    Staff accounts get no usable password (they are demo rows, not demo logins). Liaison
+    cadres serve two neighbouring blocks (多格一员, seed 001). Returns postings created.
+    """
+    User = get_user_model()
+    blocks = list(
+        Area.objects.filter(level=Area.Level.BLOCK, code__startswith=district.code)
+        .exclude(Exists(Posting.objects.filter(area=OuterRef("pk"), ended_on__isnull=True)))
+        .order_by("code")
+    )
+    if not blocks:
+        return 0
+    names, phones = person_names(rng), phone_numbers(rng)
+    assistants_per_block = _spread(ASSISTANT_COUNT, BLOCK_COUNT)
+    users: list = []
+    plan: list[tuple[int, Area, str, str]] = []  # (user index, block, role, kind)
+
+    def new_user(prefix: str) -> int:
+        users.append(
+            User(
+                username=f"{prefix}{len(users):05d}-{blocks[0].code[-6:]}",
+                full_name=next(names),
+                phone=next(phones),
+            )
+        )
+        users[-1].set_unusable_password()
+        return len(users) - 1
+
+    shared_cadre: int | None = None
+    for index, block in enumerate(blocks):
+        plan.append((new_user("gov"), block, Posting.Role.GOVERNOR, ""))
+        plan.append((new_user("sup"), block, Posting.Role.SUPERVISOR, ""))
+        for a in range(assistants_per_block[index % BLOCK_COUNT]):
+            kind = ASSISTANT_KINDS[a % len(ASSISTANT_KINDS)]
+            if a == 0 and index % 2 == 1 and shared_cadre is not None:
+                plan.append((shared_cadre, block, Posting.Role.ASSISTANT, kind))
+                continue
+            user_index = new_user("ast")
+            if a == 0:
+                shared_cadre = user_index
+            plan.append((user_index, block, Posting.Role.ASSISTANT, kind))
+    created_users = User.objects.bulk_create(users, batch_size=500)
+    Posting.objects.bulk_create(
+        [
+            Posting(user=created_users[u], area=block, role=role, assistant_kind=kind)
+            for u, block, role, kind in plan
+        ],
+        batch_size=1000,
+    )
+    return len(plan)

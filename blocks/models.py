@@ -1,0 +1,197 @@
+"""Territory and the people posted to it (DESIGN §2, GLOSSARY: Territory, People)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Area(models.Model):
+    """One node of the area tree: district → street → community → block (→ compound → building).
+
+    ``code`` is the materialized path: official statistical codes are hierarchical (6 / 9 /
+    12 digits) and a block adds 3 of its own (the 15-digit grid code of the national grid
+    standard), so "everything under X" is ``code__startswith=X.code`` on an indexed column
+    and nothing ever walks the tree. Codes never change and are never reused: an area that
+    is dissolved is closed, so the history of its cases stays readable.
+    """
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("district")
+        STREET = "street", _("street")
+        COMMUNITY = "community", _("community")
+        BLOCK = "block", _("block")
+        COMPOUND = "compound", _("compound")
+        BUILDING = "building", _("building")
+
+    CODE_LENGTH = {
+        Level.DISTRICT: 6,
+        Level.STREET: 9,
+        Level.COMMUNITY: 12,
+        Level.BLOCK: 15,
+        Level.COMPOUND: 18,
+        Level.BUILDING: 21,
+    }
+    CHILD_LEVEL = {
+        Level.DISTRICT: Level.STREET,
+        Level.STREET: Level.COMMUNITY,
+        Level.COMMUNITY: Level.BLOCK,
+        Level.BLOCK: Level.COMPOUND,
+        Level.COMPOUND: Level.BUILDING,
+    }
+
+    code = models.CharField(_("code"), max_length=21, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent area"),
+    )
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    name = models.CharField(_("name"), max_length=64)
+    households = models.PositiveIntegerField(_("households"), null=True, blank=True)
+    boundary = models.JSONField(
+        _("boundary"), null=True, blank=True, help_text=_("GeoJSON Polygon or MultiPolygon")
+    )
+    centre_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
+    centre_lon = models.FloatField(_("centre longitude"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["level", "code"], name="area_level_code_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level="district", parent__isnull=True)
+                | (~Q(level="district") & Q(parent__isnull=False)),
+                name="area_only_districts_are_roots",
+            ),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9]{6}([0-9]{3}){0,5}$"),
+                name="area_code_is_digits_in_steps_of_three",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    def ancestor_codes(self) -> list[str]:
+        """Codes of this area and every area above it, without a query."""
+        lengths = [n for n in self.CODE_LENGTH.values() if n <= len(self.code)]
+        return [self.code[:n] for n in lengths]
+
+
+class Posting(models.Model):
+    """One person in one role in one area, from a date to a date (the roster).
+
+    A block has one governor, N assistants and one supervisor (the 1+N+1 team, seed 000);
+    one person may serve several blocks (多格一员, seed 001). Street staff, leaders and
+    administrators are posted to their street or district the same way, so the roster is
+    the single answer to "which areas may this user see and act in". Postings are ended,
+    never deleted: the history of who held a block stays.
+    """
+
+    class Role(models.TextChoices):
+        GOVERNOR = "governor", _("block governor")
+        ASSISTANT = "assistant", _("assistant")
+        SUPERVISOR = "supervisor", _("supervisor")
+        DISPATCHER = "dispatcher", _("street dispatcher")
+        STREET_ADMIN = "street_admin", _("street administrator")
+        LEADER = "leader", _("leader")
+        ADMINISTRATOR = "administrator", _("administrator")
+
+    class AssistantKind(models.TextChoices):
+        LIAISON_CADRE = "liaison_cadre", _("liaison cadre")
+        PARTY_GROUP_LEADER = "party_group_leader", _("party group leader")
+        OWNERS_COMMITTEE = "owners_committee", _("owners' committee member")
+        RESIDENT_REP = "resident_rep", _("resident representative")
+        OTHER = "other", _("other")
+
+    # Which level of area each role is posted to.
+    ROLE_LEVELS = {
+        Role.GOVERNOR: {Area.Level.BLOCK},
+        Role.ASSISTANT: {Area.Level.BLOCK},
+        Role.SUPERVISOR: {Area.Level.BLOCK},
+        Role.DISPATCHER: {Area.Level.STREET},
+        Role.STREET_ADMIN: {Area.Level.STREET},
+        Role.LEADER: {Area.Level.DISTRICT, Area.Level.STREET},
+        Role.ADMINISTRATOR: {Area.Level.DISTRICT},
+    }
+    BLOCK_TEAM_ROLES = (Role.GOVERNOR, Role.ASSISTANT, Role.SUPERVISOR)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="postings",
+        verbose_name=_("person"),
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="postings", verbose_name=_("area")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    assistant_kind = models.CharField(
+        _("assistant kind"), max_length=24, choices=AssistantKind.choices, blank=True
+    )
+    started_on = models.DateField(_("started on"), default=timezone.localdate)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        ordering = ["area__code", "role", "started_on"]
+        indexes = [
+            models.Index(
+                fields=["user"], condition=Q(ended_on__isnull=True), name="posting_active_user_idx"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area"],
+                condition=Q(role="governor", ended_on__isnull=True),
+                name="posting_one_active_governor_per_block",
+                violation_error_message=_("This block already has an active governor."),
+            ),
+            models.UniqueConstraint(
+                fields=["area"],
+                condition=Q(role="supervisor", ended_on__isnull=True),
+                name="posting_one_active_supervisor_per_block",
+                violation_error_message=_("This block already has an active supervisor."),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "area", "role"],
+                condition=Q(ended_on__isnull=True),
+                name="posting_no_duplicate_active",
+                violation_error_message=_("This person already holds this role here."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="posting_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=(Q(role="assistant") & ~Q(assistant_kind=""))
+                | (~Q(role="assistant") & Q(assistant_kind="")),
+                name="posting_assistant_has_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.area.name}"
+
+    @property
+    def is_active(self) -> bool:
+        # A posting is active until it is ended; ``ended_on`` is the day it was ended.
+        return self.ended_on is None

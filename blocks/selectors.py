@@ -1,0 +1,82 @@
+"""Reads of the territory, always scoped to the user asking (STYLE §1, §6)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models.functions import Substr
+
+from blocks.models import Area, Posting
+from governance.access import scope_for, visible_areas
+
+
+def area_get(*, user, code: str) -> Area:
+    """The area with ``code`` if the user may see it; ``Area.DoesNotExist`` otherwise."""
+    return visible_areas(user).select_related("parent").get(code=code)
+
+
+def area_roots(*, user) -> QuerySet[Area]:
+    """The user's own top areas (where the area browser starts)."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Area.objects.filter(level=Area.Level.DISTRICT)
+    return Area.objects.filter(code__in=scope.codes)
+
+
+def area_ancestors(*, area: Area) -> list[Area]:
+    """The areas above ``area`` (for the breadcrumb): names only, one query."""
+    codes = [c for c in area.ancestor_codes() if c != area.code]
+    return list(Area.objects.filter(code__in=codes).order_by("code").only("code", "name", "level"))
+
+
+def area_children_with_counts(*, area: Area) -> list[dict]:
+    """Each child of ``area`` with its number of blocks and households, in two queries."""
+    children = list(area.children.order_by("code"))
+    if not children or area.level in (Area.Level.BLOCK, Area.Level.COMPOUND):
+        return [{"area": c, "blocks": None, "households": c.households} for c in children]
+    prefix_len = len(children[0].code)
+    totals = {
+        row["prefix"]: row
+        for row in Area.objects.filter(
+            level=Area.Level.BLOCK, code__startswith=area.code, closed_on__isnull=True
+        )
+        .annotate(prefix=Substr("code", 1, prefix_len))
+        .values("prefix")
+        .annotate(blocks=Count("id"), households=Sum("households"))
+    }
+    return [
+        {
+            "area": child,
+            "blocks": totals.get(child.code, {}).get("blocks", 0),
+            "households": totals.get(child.code, {}).get("households") or 0,
+        }
+        for child in children
+    ]
+
+
+def active_postings() -> QuerySet[Posting]:
+    return Posting.objects.filter(ended_on__isnull=True).select_related("user")
+
+
+def block_list_with_teams(*, user, under: str = "") -> QuerySet[Area]:
+    """Blocks the user may see (under a code prefix), each with its active team prefetched.
+
+    A constant number of queries whatever the number of blocks (issue 3: listing 326
+    blocks with their teams).
+    """
+    return (
+        visible_areas(user)
+        .filter(level=Area.Level.BLOCK, code__startswith=under)
+        .select_related("parent")
+        .prefetch_related(
+            Prefetch("postings", queryset=active_postings().order_by("role"), to_attr="team")
+        )
+        .order_by("code")
+    )
+
+
+def block_team(*, block: Area) -> list[Posting]:
+    return list(active_postings().filter(area=block).order_by("role", "started_on"))
+
+
+def posting_history(*, block: Area) -> QuerySet[Posting]:
+    return Posting.objects.filter(area=block).select_related("user").order_by("-started_on")

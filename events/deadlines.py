@@ -1,0 +1,253 @@
+"""Time limits: which one applies, working-day arithmetic, and a case's clocks (DESIGN §4).
+
+Durations are wall-clock minutes or Chinese working days. Working days follow the
+official calendar with its holiday swaps (调休): the ``WorkingDayOverride`` table, which an
+administrator edits, is the source of truth; the ``chinese-calendar`` package answers for
+the days it does not name; for a year the package does not cover yet (it raises
+NotImplementedError) we fall back to Monday–Friday and /healthz warns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from django.db.models import Q
+from django.utils import timezone
+
+from events.models import (
+    ClockKind,
+    Deadline,
+    DeadlinePolicy,
+    DistrictSettings,
+    Event,
+    PolicySet,
+    WorkingDayOverride,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WARN_FRACTION = 0.8  # 预警 at 80 % of the time (DESIGN §4)
+
+
+@dataclass(frozen=True)
+class Duration:
+    minutes: int = 0
+    working_days: int = 0
+
+
+# --- working days -----------------------------------------------------------------------
+def calendar_covers(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def calendar_gaps(*, today: date | None = None) -> list[int]:
+    """Years (this and next) that neither the package nor an administrator has filled in."""
+    today = today or timezone.localdate()
+    gaps = []
+    for year in (today.year, today.year + 1):
+        if calendar_covers(year):
+            continue
+        if not WorkingDayOverride.objects.filter(day__year=year).exists():
+            gaps.append(year)
+    return gaps
+
+
+def _official_working_day(day: date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """The same local time of day, ``days`` working days after ``start``'s day."""
+    local = start.astimezone(SHANGHAI)
+    horizon = local.date() + timedelta(days=days * 3 + 30)
+    overrides = dict(
+        WorkingDayOverride.objects.filter(day__gt=local.date(), day__lte=horizon).values_list(
+            "day", "is_working_day"
+        )
+    )
+    day = local.date()
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if overrides.get(day, _official_working_day(day)):
+            counted += 1
+    return datetime.combine(day, local.timetz()).astimezone(start.tzinfo)
+
+
+def due_after(start: datetime, duration: Duration) -> datetime:
+    if duration.working_days:
+        return add_working_days(start, duration.working_days)
+    return start + timedelta(minutes=duration.minutes)
+
+
+# --- which limit applies ----------------------------------------------------------------
+def policy_set_for(district_code: str) -> str:
+    chosen = (
+        DistrictSettings.objects.filter(district__code=district_code)
+        .values_list("policy_set", flat=True)
+        .first()
+    )
+    return chosen or PolicySet.SEEDS
+
+
+def duration_for(*, event: Event, kind: str) -> Duration:
+    """The most specific time limit for this case's district, category and colour."""
+    district_code = event.area_code[:6]
+    category = event.category
+    categories = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    rows = DeadlinePolicy.objects.filter(
+        Q(district__isnull=True) | Q(district__code=district_code),
+        Q(category__isnull=True) | Q(category_id__in=categories),
+        Q(priority="") | Q(priority=event.priority),
+        policy_set=policy_set_for(district_code),
+        kind=kind,
+    ).values("district_id", "category_id", "priority", "minutes", "working_days")
+
+    def specificity(row: dict) -> tuple:
+        # A colour (red: an emergency) outranks a category, which outranks the default.
+        return (
+            row["district_id"] is not None,
+            row["priority"] != "",
+            row["category_id"] == category.pk,
+            row["category_id"] is not None,
+        )
+
+    best = max(rows, key=specificity, default=None)
+    if best is None:
+        raise LookupError(f"no time limit for {kind} in policy set {policy_set_for(district_code)}")
+    return Duration(minutes=best["minutes"], working_days=best["working_days"])
+
+
+# --- a case's clocks --------------------------------------------------------------------
+def _schedule(clock: Deadline, duration: Duration) -> None:
+    """Set due and warn times from the start, the limit and the time spent paused."""
+    due = due_after(clock.started_at, duration) + timedelta(seconds=clock.paused_seconds)
+    clock.due_at = due
+    clock.warn_at = clock.started_at + (due - clock.started_at) * WARN_FRACTION
+
+
+def clock_start(*, event: Event, kind: str, now: datetime, assignment=None) -> Deadline:
+    """Start ``kind`` for ``event`` (or one department's part of it) unless it runs already."""
+    running = event.deadlines.filter(
+        kind=kind, assignment=assignment, met_at=None, cancelled_at=None
+    ).first()
+    if running:
+        return running
+    clock = Deadline(event=event, assignment=assignment, kind=kind, started_at=now)
+    _schedule(clock, duration_for(event=event, kind=kind))
+    clock.save()
+    return clock
+
+
+def clock_stop(*, event: Event, kinds: list[str], now: datetime, assignment=None) -> int:
+    """The clocks of ``kinds`` (of the case, or of one department's part) are met now."""
+    return event.deadlines.filter(
+        kind__in=kinds, assignment=assignment, met_at=None, cancelled_at=None
+    ).update(met_at=now, paused_at=None)
+
+
+def clock_cancel(*, event: Event, kinds: list[str], now: datetime) -> int:
+    """The case's clocks of ``kinds`` no longer apply (e.g. the block's resolve clock once
+    it whistles the case up)."""
+    return event.deadlines.filter(
+        kind__in=kinds, assignment=None, met_at=None, cancelled_at=None
+    ).update(cancelled_at=now)
+
+
+def clock_cancel_all(*, event: Event, now: datetime) -> int:
+    """A case that is invalid or merged stops counting: its open clocks are cancelled."""
+    return event.deadlines.filter(met_at=None, cancelled_at=None).update(cancelled_at=now)
+
+
+def clocks_recompute(*, event: Event) -> int:
+    """After a change of category or colour, open clocks follow the new limits (from their
+    original start; a clock already warned or breached keeps that record)."""
+    changed = 0
+    for clock in event.deadlines.filter(met_at=None, cancelled_at=None):
+        _schedule(clock, duration_for(event=event, kind=clock.kind))
+        clock.save(update_fields=["due_at", "warn_at"])
+        changed += 1
+    return changed
+
+
+def clock_pause(*, clock: Deadline, now: datetime) -> None:
+    clock.paused_at = now
+    clock.save(update_fields=["paused_at"])
+
+
+def clock_resume(*, clock: Deadline, now: datetime) -> None:
+    """Time spent suspended (挂起) moves the due time by as much."""
+    paused = int((now - clock.paused_at).total_seconds())
+    clock.paused_seconds += paused
+    clock.due_at += timedelta(seconds=paused)
+    clock.warn_at += timedelta(seconds=paused)
+    clock.paused_at = None
+    clock.save(update_fields=["paused_seconds", "due_at", "warn_at", "paused_at"])
+
+
+def clock_extend(*, clock: Deadline, working_days: int) -> None:
+    """延期: the due time moves by whole working days; a breach not yet happened is gone."""
+    clock.due_at = add_working_days(clock.due_at, working_days)
+    clock.warn_at = clock.started_at + (clock.due_at - clock.started_at) * WARN_FRACTION
+    clock.save(update_fields=["due_at", "warn_at"])
+
+
+# The defaults of the seeds and the 12345 hotline set, loaded by a data migration.
+UTILITY_CATEGORIES = ("infra-water-supply", "infra-power", "infra-gas")
+COMPLEX_CATEGORIES = ("dispute-land", "dispute-labour")
+
+
+def default_policy_rows() -> list[dict]:
+    """(policy set, kind, category code or None, colour, minutes, working days)."""
+    seeds = [
+        (ClockKind.RESPOND, None, "", 15, 0),
+        (ClockKind.DISPATCH, None, "", 120, 0),
+        (ClockKind.REPORT_IN, None, "", 24 * 60, 0),
+        (ClockKind.RESOLVE, None, "", 0, 5),
+        (ClockKind.RESOLVE, None, "red", 24 * 60, 0),
+        (ClockKind.RESOLVE, None, "orange", 0, 3),
+        (ClockKind.RESOLVE, None, "yellow", 0, 5),
+        (ClockKind.RESOLVE, None, "green", 0, 10),
+        (ClockKind.VERIFY, None, "", 0, 1),
+        (ClockKind.RATE, None, "", 0, 2),
+    ]
+    # Beijing 12345 (DB11/T 2021-2022): dispatch 1 h for emergencies, 2 h for utilities,
+    # 24 h otherwise; feedback 2 h / 24 h / 7 days / 15 days for complex matters.
+    hotline = [
+        (ClockKind.RESPOND, None, "", 15, 0),
+        (ClockKind.DISPATCH, None, "", 24 * 60, 0),
+        (ClockKind.DISPATCH, None, "red", 60, 0),
+        *[(ClockKind.DISPATCH, c, "", 120, 0) for c in UTILITY_CATEGORIES],
+        (ClockKind.REPORT_IN, None, "", 24 * 60, 0),
+        (ClockKind.RESOLVE, None, "", 7 * 24 * 60, 0),
+        (ClockKind.RESOLVE, None, "red", 120, 0),
+        *[(ClockKind.RESOLVE, c, "", 24 * 60, 0) for c in UTILITY_CATEGORIES],
+        *[(ClockKind.RESOLVE, c, "", 15 * 24 * 60, 0) for c in COMPLEX_CATEGORIES],
+        (ClockKind.VERIFY, None, "", 0, 1),
+        (ClockKind.RATE, None, "", 0, 2),
+    ]
+    return [
+        {"policy_set": name, "kind": str(k), "category": c, "priority": p, "minutes": m,
+         "working_days": w}
+        for name, rows in ((PolicySet.SEEDS, seeds), (PolicySet.HOTLINE, hotline))
+        for k, c, p, m, w in rows
+    ]  # fmt: skip
+
+
+def load_default_policies(Category, DeadlinePolicy) -> None:
+    """Create the built-in time limits where missing (the models may be a migration's)."""
+    categories = dict(Category.objects.values_list("code", "pk"))
+    for row in default_policy_rows():
+        code = row.pop("category")
+        if code is not None and code not in categories:
+            continue
+        DeadlinePolicy.objects.get_or_create(category_id=categories.get(code), **row)

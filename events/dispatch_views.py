@@ -1,0 +1,239 @@
+"""The street's dispatch console (派单台) and the departments' inbox (部门待办)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from events import selectors, services
+from events.forms import DispatchForm, EvaluationForm, FeedbackForm, ReturnForm
+from events.models import Assignment, Event, HandlerLevel, Status
+from governance.access import scope_for
+from governance.errors import DomainError
+
+CONSOLE_TABS = {
+    "to_dispatch": gettext_lazy("To dispatch"),
+    "returned": gettext_lazy("Returned"),
+    "overdue": gettext_lazy("Overdue"),
+    "in_progress": gettext_lazy("At departments"),
+    "to_verify": gettext_lazy("To verify"),
+}
+
+
+def _report(request, call) -> bool:
+    """Run a service call; turn its refusal into a message in the user's language."""
+    try:
+        call()
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    except ValidationError as error:
+        messages.error(request, " ".join(str(m) for m in error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("You may not do this on this case."))
+    except (Event.DoesNotExist, Assignment.DoesNotExist):
+        raise Http404 from None
+    else:
+        return True
+    return False
+
+
+@login_required
+def console(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if not scope.codes_for({"dispatcher", "street_admin"}):
+        raise Http404
+    tab = request.GET.get("tab", "to_dispatch")
+    if tab not in CONSOLE_TABS:
+        tab = "to_dispatch"
+    now = timezone.now()
+    queue = selectors.dispatch_queue(user=request.user)
+    filters = {
+        "to_dispatch": {"status": Status.ESCALATED},
+        "returned": {"status": Status.ESCALATED, "assignments__state": Assignment.State.RETURNED},
+        "overdue": {"status__in": [Status.ESCALATED, Status.DISPATCHED, Status.IN_PROGRESS],
+                    "due_at__lte": now},
+        "in_progress": {"status__in": [Status.DISPATCHED, Status.IN_PROGRESS]},
+        "to_verify": {"status": Status.AWAITING_VERIFICATION,
+                      "handler_level": HandlerLevel.DEPARTMENT},
+    }  # fmt: skip
+    rows = queue.filter(**filters[tab]).distinct().order_by("due_at", "created_at")[:200]
+    counts = {name: queue.filter(**f).distinct().count() for name, f in filters.items()}
+    return render(
+        request,
+        "events/console.html",
+        {"tab": tab, "tabs": CONSOLE_TABS, "rows": rows, "counts": counts, "now": now},
+    )
+
+
+@login_required
+def dispatch(request: HttpRequest, number: str) -> HttpResponse:
+    """One screen: the case, the duty list's suggestion, the departments to choose."""
+    try:
+        event = selectors.event_get(user=request.user, number=number)
+    except Event.DoesNotExist:
+        raise Http404 from None
+    departments = selectors.district_departments(event=event)
+    suggestion = selectors.duty_suggestion(event=event)
+    if request.method == "POST":
+        form = DispatchForm(request.POST, departments=departments)
+        if form.is_valid():
+            data = form.cleaned_data
+            done = _report(
+                request,
+                lambda: services.event_dispatch(
+                    actor=request.user, event_id=event.pk, lead=data["lead"],
+                    cooperating=list(data["cooperating"]), note=data["note"],
+                    expected_status=data["expected_status"] or None,
+                ),
+            )  # fmt: skip
+            if done:
+                messages.success(request, _("Dispatched %(number)s.") % {"number": number})
+                return redirect("events:console")
+    else:
+        form = DispatchForm(
+            departments=departments,
+            initial={
+                "lead": suggestion["lead"],
+                "cooperating": suggestion["cooperating"],
+                "expected_status": event.status,
+            },
+        )
+    returns = event.assignments.filter(state=Assignment.State.RETURNED).select_related("department")
+    return render(
+        request,
+        "events/dispatch.html",
+        {"event": event, "form": form, "suggestion": suggestion, "returns": returns},
+    )
+
+
+@login_required
+@require_POST
+def bulk_dispatch(request: HttpRequest) -> HttpResponse:
+    """Dispatch each ticked case to what the duty list suggests for it."""
+    done = skipped = 0
+    for number in request.POST.getlist("numbers")[:100]:
+        try:
+            event = selectors.event_get(user=request.user, number=number)
+        except Event.DoesNotExist:
+            continue
+        suggestion = selectors.duty_suggestion(event=event)
+        if suggestion["lead"] is None:
+            skipped += 1
+            continue
+        ok = _report(
+            request,
+            lambda e=event, s=suggestion: services.event_dispatch(
+                actor=request.user, event_id=e.pk, lead=s["lead"], cooperating=s["cooperating"],
+                expected_status=Status.ESCALATED,
+            ),
+        )  # fmt: skip
+        done += ok
+    messages.success(
+        request,
+        _("Dispatched %(done)s cases; %(skipped)s have no duty-list entry and need a choice.")
+        % {"done": done, "skipped": skipped},
+    )
+    return redirect("events:console")
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if not scope.department_ids:
+        raise Http404
+    parts = selectors.department_parts(user=request.user)
+    tabs = {
+        "to_report_in": (_("To report in"), [Assignment.State.DISPATCHED]),
+        "in_hand": (_("In hand"), [Assignment.State.REPORTED_IN]),
+        "returned": (_("Returned"), [Assignment.State.RETURNED]),
+        "done": (_("Done"), [Assignment.State.DONE]),
+    }
+    tab = request.GET.get("tab", "to_report_in")
+    if tab not in tabs:
+        tab = "to_report_in"
+    rows = parts.filter(state__in=tabs[tab][1]).order_by("due_at", "dispatched_at")[:200]
+    counts = {name: parts.filter(state__in=states).count() for name, (_l, states) in tabs.items()}
+    return render(
+        request,
+        "events/inbox.html",
+        {
+            "tab": tab,
+            "tabs": {name: label for name, (label, _s) in tabs.items()},
+            "rows": rows,
+            "counts": counts,
+            "now": timezone.now(),
+            "feedback_form": FeedbackForm(),
+            "return_form": ReturnForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def part_action(request: HttpRequest, part_id: int, action: str) -> HttpResponse:
+    """报到 / 反馈 / 退单 on one department's part."""
+    try:
+        part = selectors.department_parts(user=request.user).get(pk=part_id)
+    except Assignment.DoesNotExist:
+        raise Http404 from None
+    if action == "report_in":
+        ok = _report(
+            request,
+            lambda: services.assignment_report_in(actor=request.user, assignment_id=part.pk),
+        )
+    elif action == "feedback":
+        form = FeedbackForm(request.POST, request.FILES)
+        ok = form.is_valid() and _report(
+            request,
+            lambda: services.assignment_feedback(
+                actor=request.user, assignment_id=part.pk, note=form.cleaned_data["note"],
+                photos=form.cleaned_data["photos"],
+            ),
+        )  # fmt: skip
+        if not form.is_valid():
+            messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+    elif action == "return":
+        form = ReturnForm(request.POST)
+        ok = form.is_valid() and _report(
+            request,
+            lambda: services.assignment_return(
+                actor=request.user, assignment_id=part.pk, reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            ),
+        )  # fmt: skip
+        if not form.is_valid():
+            messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+    else:
+        raise Http404
+    if ok:
+        messages.success(request, _("Done."))
+    return redirect(request.POST.get("next") or "events:inbox")
+
+
+@login_required
+@require_POST
+def evaluate(request: HttpRequest, part_id: int) -> HttpResponse:
+    """一事一考: the street scores one department on one closed case."""
+    try:
+        part = Assignment.objects.select_related("event").get(pk=part_id)
+        selectors.event_get(user=request.user, number=part.event.number)
+    except (Assignment.DoesNotExist, Event.DoesNotExist):
+        raise Http404 from None
+    form = EvaluationForm(request.POST)
+    if form.is_valid() and _report(
+        request,
+        lambda: services.case_evaluate(
+            actor=request.user, assignment_id=part.pk, **form.cleaned_data
+        ),
+    ):
+        messages.success(request, _("Score saved."))
+    elif not form.is_valid():
+        messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+    return redirect("events:detail", number=part.event.number)

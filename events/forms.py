@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from blocks.models import Area
+from events.models import Assignment, Category, Priority, Satisfaction, WhistleReason
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one input; each is checked by content in the service."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
+def category_choices() -> list:
+    """Matters grouped under their parent, for a <select> with optgroups."""
+    groups: dict[str, list] = {}
+    for category in Category.objects.filter(is_active=True, parent__isnull=False).select_related(
+        "parent"
+    ):
+        groups.setdefault(category.parent.name, []).append((category.pk, category.name))
+    return [("", "—")] + list(groups.items())
+
+
+class CategorySelect(forms.Select):
+    """Options carry the matter's keywords (data-keywords) for the type-to-find box."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        keywords = self.keywords.get(getattr(value, "value", value))
+        if keywords:
+            option["attrs"]["data-keywords"] = keywords
+        return option
+
+
+class EventLogForm(forms.Form):
+    """The block governor's intake form: phone, matter, what, where, a photo (under 30 s)."""
+
+    block = forms.ModelChoiceField(queryset=Area.objects.none(), label=_("Block"))
+    reporter_phone = forms.RegexField(
+        regex=r"^\+?[0-9\- ]{5,20}$",
+        required=False,
+        label=_("Resident's phone"),
+        error_messages={"invalid": _("Enter a phone number of digits only.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    reporter_name = forms.CharField(max_length=40, required=False, label=_("Resident's name"))
+    category = forms.TypedChoiceField(label=_("Matter"), coerce=int, widget=CategorySelect)
+    priority = forms.ChoiceField(
+        choices=[("", _("default for the matter"))] + Priority.choices,
+        required=False,
+        label=_("Colour"),
+    )
+    description = forms.CharField(
+        max_length=2000, label=_("What is the problem?"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    building = forms.CharField(max_length=60, required=False, label=_("Building / unit"))
+    address = forms.CharField(max_length=200, required=False, label=_("Address"))
+    photos = PhotosField(required=False, label=_("Photos"))
+
+    def __init__(self, *args, blocks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["block"].queryset = blocks if blocks is not None else Area.objects.none()
+        self.fields["category"].choices = category_choices()
+        self.fields["category"].widget.keywords = dict(
+            Category.objects.filter(is_active=True).values_list("pk", "keywords")
+        )
+
+    def clean_category(self):
+        pk = self.cleaned_data["category"]
+        try:
+            return Category.objects.get(pk=pk, is_active=True)
+        except Category.DoesNotExist:
+            raise forms.ValidationError(_("Choose a matter from the list.")) from None
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    expected_status = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class WhistleForm(NoteForm):
+    reason = forms.ChoiceField(choices=WhistleReason.choices, label=_("Why the block whistles"))
+
+
+class ResolveForm(NoteForm):
+    photos = PhotosField(required=False, label=_("Photos"))
+
+
+class MergeForm(NoteForm):
+    into = forms.CharField(max_length=32, label=_("Case number it repeats"))
+
+
+class RatingForm(forms.Form):
+    satisfaction = forms.ChoiceField(
+        choices=Satisfaction.choices, widget=forms.RadioSelect, label=_("How satisfied are you?")
+    )
+    resolved = forms.TypedChoiceField(
+        choices=[("1", _("Yes")), ("0", _("No"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        label=_("Is the problem resolved?"),
+    )
+    comment = forms.CharField(
+        max_length=500, required=False, label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DispatchForm(forms.Form):
+    lead = forms.ModelChoiceField(queryset=None, label=_("Lead department"))
+    cooperating = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label=_("Cooperating departments"),
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    note = forms.CharField(max_length=300, required=False, label=_("Instructions"))
+    expected_status = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = departments
+        self.fields["cooperating"].queryset = departments
+
+    def clean(self):
+        data = super().clean()
+        lead = data.get("lead")
+        if lead and lead in data.get("cooperating", []):
+            self.add_error("cooperating", _("The lead department cannot also cooperate."))
+        return data
+
+
+class FeedbackForm(forms.Form):
+    note = forms.CharField(
+        max_length=2000, label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = PhotosField(required=False, label=_("Photos"))
+
+
+class ReturnForm(forms.Form):
+    reason = forms.ChoiceField(choices=Assignment.ReturnReason.choices, label=_("Why return it"))
+    note = forms.CharField(max_length=300, label=_("Explanation to the street"))
+
+
+class EvaluationForm(forms.Form):
+    SCORES = [(i, str(i)) for i in range(5, 0, -1)]
+    response = forms.TypedChoiceField(choices=SCORES, coerce=int, label=_("Response"))
+    handling = forms.TypedChoiceField(choices=SCORES, coerce=int, label=_("Handling"))
+    attitude = forms.TypedChoiceField(choices=SCORES, coerce=int, label=_("Attitude"))
+    comment = forms.CharField(max_length=300, required=False, label=_("Comment"))

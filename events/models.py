@@ -1,0 +1,767 @@
+"""Residents' requests (events), their workflow, timeline, photos and clocks (DESIGN §2–§4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from blocks.models import Area
+from governance.fields import EncryptedTextField
+
+
+class Priority(models.TextChoices):
+    """分色治理: colour by importance and urgency (seed 002)."""
+
+    RED = "red", _("red")
+    ORANGE = "orange", _("orange")
+    YELLOW = "yellow", _("yellow")
+    GREEN = "green", _("green")
+
+
+class Category(models.Model):
+    """A two-level tree of matters (e.g. 市容环境 › 占道经营) with a default colour."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    default_priority = models.CharField(
+        _("default colour"), max_length=8, choices=Priority.choices, default=Priority.YELLOW
+    )
+    keywords = models.CharField(
+        _("keywords"), max_length=200, blank=True, help_text=_("Extra words that find it in search")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("pending")
+    IN_BLOCK = "in_block", _("handled in the block")
+    ESCALATED = "escalated", _("whistled to the street")
+    DISPATCHED = "dispatched", _("dispatched to departments")
+    IN_PROGRESS = "in_progress", _("in progress at departments")
+    AWAITING_VERIFICATION = "awaiting_verification", _("awaiting verification")
+    CLOSED = "closed", _("closed")
+    INVALID = "invalid", _("invalid")
+    MERGED = "merged", _("merged into another case")
+
+
+OPEN_STATUSES = frozenset(
+    {
+        Status.PENDING,
+        Status.IN_BLOCK,
+        Status.ESCALATED,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.AWAITING_VERIFICATION,
+    }
+)
+
+
+class Action(models.TextChoices):
+    """What happens to a case; every timeline entry names one."""
+
+    LOG = "log", _("logged")
+    ACCEPT = "accept", _("accepted")
+    RESOLVE = "resolve", _("resolved")
+    VERIFY = "verify", _("verified")
+    REWORK = "rework", _("sent back for rework")
+    RATE = "rate", _("rated")
+    INVALIDATE = "invalidate", _("marked invalid")
+    MERGE = "merge", _("merged")
+    WHISTLE = "whistle", _("whistled")
+    DISPATCH = "dispatch", _("dispatched")
+    REPORT_IN = "report_in", _("reported in")
+    FEEDBACK = "feedback", _("feedback given")
+    RETURN = "return", _("returned")
+    COMMENT = "comment", _("comment")
+    EDIT = "edit", _("edited")
+    DEADLINE = "deadline", _("time limit changed")
+
+
+class Actor(models.TextChoices):
+    """Who may take a transition, checked by the services against the user's scope."""
+
+    BLOCK = "block", _("block staff")
+    STREET = "street", _("street dispatcher")
+    DEPARTMENT = "department", _("department")
+    HANDLER = "handler", _("current handler")
+    VERIFIER = "verifier", _("verifier")
+    RESIDENT = "resident", _("resident")
+
+
+class Transition(NamedTuple):
+    action: Action
+    sources: frozenset[Status]
+    # None: back to whoever handles the case (the block, or the departments).
+    target: Status | None
+    actor: Actor
+    why: str
+
+
+def _t(action, sources, target, actor, why) -> tuple[Action, Transition]:
+    return action, Transition(action, frozenset(sources), target, actor, why)
+
+
+# The one declaration of the workflow (DESIGN §3). Services, the buttons a page shows and
+# the tests all read it. Keep it small and name actions, not only state pairs.
+TRANSITIONS: dict[Action, Transition] = dict(
+    [
+        _t(Action.ACCEPT, {Status.PENDING}, Status.IN_BLOCK, Actor.BLOCK,
+           "一呼即应: the block answers a resident's call and owns it (首接负责制, seed 002)"),
+        _t(Action.RESOLVE, {Status.IN_BLOCK}, Status.AWAITING_VERIFICATION, Actor.HANDLER,
+           "the block says it is done; somebody else checks"),
+        _t(Action.WHISTLE, {Status.PENDING, Status.IN_BLOCK}, Status.ESCALATED, Actor.BLOCK,
+           "吹哨: beyond the block's means, to the street (seeds 001, 002)"),
+        _t(Action.DISPATCH, {Status.ESCALATED}, Status.DISPATCHED, Actor.STREET,
+           "派单: the street assigns a lead department and cooperating ones"),
+        _t(Action.REPORT_IN, {Status.DISPATCHED, Status.IN_PROGRESS}, Status.IN_PROGRESS, Actor.DEPARTMENT,
+           "报到: each department signs for its part within 24 hours (seed 002)"),
+        _t(Action.FEEDBACK, {Status.IN_PROGRESS}, Status.AWAITING_VERIFICATION, Actor.DEPARTMENT,
+           "each department reports what it did; the case moves on once the lead's is in "
+           "and every cooperating department has answered"),
+        _t(Action.RETURN, {Status.DISPATCHED, Status.IN_PROGRESS}, Status.ESCALATED, Actor.DEPARTMENT,
+           "退单: not this department's duty; back to the dispatcher, never to the resident "
+           "(a cooperating department's return leaves the case with the lead)"),
+        _t(Action.VERIFY, {Status.AWAITING_VERIFICATION}, Status.CLOSED, Actor.VERIFIER,
+           "核查: the block or street confirms it is really done"),
+        _t(Action.REWORK, {Status.AWAITING_VERIFICATION, Status.CLOSED}, None, Actor.VERIFIER,
+           "返工: verification found it not done, or a supervisor flags a bad closure"),
+        _t(Action.RATE, {Status.CLOSED}, Status.CLOSED, Actor.RESIDENT,
+           "回访: the resident rates; dissatisfied and unresolved goes back as rework"),
+        _t(Action.INVALIDATE, OPEN_STATUSES - {Status.AWAITING_VERIFICATION}, Status.INVALID, Actor.BLOCK,
+           "not our matter, or a prank: closed with a reason, never counted"),
+        _t(Action.MERGE, OPEN_STATUSES - {Status.AWAITING_VERIFICATION}, Status.MERGED, Actor.BLOCK,
+           "重复诉求: the same matter raised again is merged, never counted twice"),
+    ]
+)  # fmt: skip
+
+
+class WhistleReason(models.TextChoices):
+    """The cases in which 吹哨 is meant to be used (DESIGN §3), so leaders see what goes up."""
+
+    BEYOND_MEANS = "beyond_means", _("beyond the block's means")
+    LAW_ENFORCEMENT = "law_enforcement", _("needs law enforcement")
+    EMERGENCY = "emergency", _("emergency")
+    OTHER = "other", _("other")
+
+
+class Channel(models.TextChoices):
+    BLOCK_STAFF = "block_staff", _("block staff")
+    SELF_REPORT = "self_report", _("resident self-report")
+    HOTLINE = "hotline", _("12345 hotline transfer")
+    PATROL = "patrol", _("patrol")
+    SUPERVISOR = "supervisor", _("supervisor")
+
+
+class HandlerLevel(models.TextChoices):
+    BLOCK = "block", _("block")
+    STREET = "street", _("street")
+    DEPARTMENT = "department", _("department")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("basically satisfied")
+    DISSATISFIED = "dissatisfied", _("dissatisfied")
+
+
+class Event(models.Model):
+    """One matter a resident raised or staff found (群众诉求 / 事件)."""
+
+    number = models.CharField(_("case number"), max_length=32, unique=True)
+    tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.PENDING
+    )
+    handler_level = models.CharField(
+        _("handler level"), max_length=12, choices=HandlerLevel.choices, default=HandlerLevel.BLOCK
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_events",
+        verbose_name=_("handler"),
+        help_text=_("首接负责: whoever took the case owns it until it is accepted elsewhere"),
+    )
+    # Where: the block, and its code copied so that scoping and roll-ups never join or walk.
+    block = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="events", verbose_name=_("block")
+    )
+    area_code = models.CharField(_("block code"), max_length=21, editable=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    building = models.CharField(_("building / unit"), max_length=60, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    # What
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="events", verbose_name=_("category")
+    )
+    priority = models.CharField(_("colour"), max_length=8, choices=Priority.choices)
+    description = models.TextField(_("description"), max_length=2000)
+    # Who raised it: personal data, masked unless the viewer handles the case (DESIGN §6).
+    reporter_name = models.CharField(_("reporter name"), max_length=40, blank=True)
+    reporter_phone = EncryptedTextField(_("reporter phone"), blank=True)
+    # A keyed hash of the phone: finds "the resident seen before" without decrypting.
+    reporter_phone_index = models.CharField(
+        max_length=32, blank=True, db_index=True, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="logged_events",
+        verbose_name=_("logged by"),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
+    )
+    # The hotline's own case number of a 12345 transfer (kept, and never imported twice).
+    external_number = models.CharField(_("hotline case number"), max_length=40, blank=True)
+    closing_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    whistle_reason = models.CharField(
+        _("whistle reason"), max_length=16, choices=WhistleReason.choices, blank=True
+    )
+    whistle_note = models.CharField(_("whistle note"), max_length=300, blank=True)
+    rework_count = models.PositiveSmallIntegerField(_("rework count"), default=0)
+    # The resident's rating (回访)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True
+    )
+    resolved_by_resident = models.BooleanField(_("resolved, says the resident"), null=True)
+    rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
+    # Milestones (信息采集 → 立案 → 派遣 → 处置 → 反馈 → 核查 → 结案 → 评价)
+    created_at = models.DateTimeField(_("logged at"), db_index=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    whistled_at = models.DateTimeField(_("whistled at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+        permissions = [("export_unmasked", _("Can export residents' numbers unmasked"))]
+        indexes = [
+            models.Index(fields=["area_code", "status"], name="event_area_status_idx"),
+            models.Index(fields=["area_code", "-created_at"], name="event_area_created_idx"),
+            models.Index(
+                fields=["block", "category", "-created_at"],
+                condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES)),
+                name="event_open_block_cat_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                name="event_merged_has_target",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "external_number"],
+                condition=~Q(external_number=""),
+                name="event_external_number_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def age(self, now: datetime):
+        return now - self.created_at
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a creating POST, replayed when the same key comes again (24 h)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=100)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def photo_path(instance: Photo, filename: str) -> str:
+    return f"events/{instance.event.created_at:%Y/%m}/{instance.event.number}/{filename}"
+
+
+class Photo(models.Model):
+    class Stage(models.TextChoices):
+        REPORT = "report", _("when reported")
+        FEEDBACK = "feedback", _("with the feedback")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
+    assignment = models.ForeignKey(
+        "Assignment", on_delete=models.CASCADE, null=True, blank=True, related_name="photos"
+    )
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.REPORT)
+    image = models.ImageField(upload_to=photo_path)
+    thumbnail = models.ImageField(upload_to=photo_path)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("the timeline is append-only")
+
+    def delete(self):
+        raise TypeError("the timeline is append-only")
+
+
+class TimelineEntry(models.Model):
+    """Every transition, comment and change of a case: who, when, from → to, why.
+
+    Append-only: the legal record of the case (DESIGN §2). Rows are never updated or
+    deleted through the application.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="timeline")
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    from_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["event", "at"], name="timeline_event_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.action} @ {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("the timeline is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("the timeline is append-only")
+
+
+class ClockKind(models.TextChoices):
+    RESPOND = "respond", _("respond in block")
+    DISPATCH = "dispatch", _("dispatch")
+    REPORT_IN = "report_in", _("department report-in")
+    RESOLVE = "resolve", _("resolve")
+    VERIFY = "verify", _("verify")
+    RATE = "rate", _("rate")
+
+
+class Deadline(models.Model):
+    """One clock of a case (SLA): started, warns at 80 %, due at 100 % (DESIGN §4).
+
+    Started and stopped by the workflow services in the same transaction as the
+    transition; the deadline scanner (Celery beat) reads the open ones through a partial
+    index and claims each warning and breach exactly once.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deadlines")
+    # A department's clocks (report-in, resolve) belong to its part of the case.
+    assignment = models.ForeignKey(
+        "Assignment", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    kind = models.CharField(_("clock"), max_length=12, choices=ClockKind.choices)
+    started_at = models.DateTimeField(_("started at"))
+    warn_at = models.DateTimeField(_("warns at"))
+    due_at = models.DateTimeField(_("due at"))
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("paused seconds"), default=0)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["started_at"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=Q(
+                    met_at__isnull=True, cancelled_at__isnull=True, breached_at__isnull=True
+                ),
+                name="deadline_open_due_idx",
+            ),
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(met_at__isnull=True, cancelled_at__isnull=True, warned_at__isnull=True),
+                name="deadline_open_warn_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "kind"],
+                condition=Q(
+                    met_at__isnull=True, cancelled_at__isnull=True, assignment__isnull=True
+                ),
+                name="deadline_one_open_clock_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["assignment", "kind"],
+                condition=Q(met_at__isnull=True, cancelled_at__isnull=True),
+                name="deadline_one_open_clock_per_part",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_at is None and self.cancelled_at is None
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.is_open and self.paused_at is None and now >= self.due_at
+
+    def is_warning(self, now: datetime) -> bool:
+        return self.is_open and self.paused_at is None and self.warn_at <= now < self.due_at
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number given out per district and day (YH-20261122-0042)."""
+
+    prefix = models.CharField(max_length=12)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "day"], name="case_counter_prefix_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.day:%Y%m%d}: {self.last}"
+
+
+class Assignment(models.Model):
+    """One department's part of a dispatched case (lead 主办 or cooperating 协办), with its
+    own report-in, feedback, return and clocks."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("lead")
+        COOPERATING = "cooperating", _("cooperating")
+
+    class State(models.TextChoices):
+        DISPATCHED = "dispatched", _("waiting for report-in")
+        REPORTED_IN = "reported_in", _("reported in, handling")
+        DONE = "done", _("feedback given")
+        RETURNED = "returned", _("returned")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class ReturnReason(models.TextChoices):
+        NOT_OUR_DUTY = "not_our_duty", _("not our duty")
+        WRONG_AREA = "wrong_area", _("outside our area")
+        NEEDS_OTHER_DEPARTMENT = "needs_other", _("needs another department as lead")
+        INSUFFICIENT_INFORMATION = "insufficient_info", _("not enough information")
+        OTHER = "other", _("other")
+
+    OPEN_STATES = (State.DISPATCHED, State.REPORTED_IN)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="assignments")
+    department = models.ForeignKey(
+        "liaison.Department",
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("department"),
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.DISPATCHED
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"))
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    dispatch_note = models.CharField(_("dispatch note"), max_length=300, blank=True)
+    reported_in_at = models.DateTimeField(_("reported in at"), null=True, blank=True)
+    reported_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    feedback_at = models.DateTimeField(_("feedback at"), null=True, blank=True)
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    feedback_note = models.TextField(_("feedback"), blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_reason = models.CharField(
+        _("return reason"), max_length=20, choices=ReturnReason.choices, blank=True
+    )
+    return_note = models.CharField(_("return note"), max_length=300, blank=True)
+    # The duty list names this department as lead for the matter, yet it returned the case:
+    # flagged to the street (issue 5).
+    return_contradicts_duty_list = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["dispatched_at", "role"]
+        indexes = [
+            models.Index(fields=["department", "state"], name="assignment_dept_state_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "department"],
+                condition=Q(state__in=["dispatched", "reported_in", "done"]),
+                name="assignment_one_live_part_per_department",
+            ),
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=Q(role="lead", state__in=["dispatched", "reported_in", "done"]),
+                name="assignment_one_live_lead",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} · {self.department} · {self.get_role_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class CaseEvaluation(models.Model):
+    """一事一考: when a case closes the street scores each department on it (seed 001)."""
+
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.CASCADE, related_name="evaluation"
+    )
+    response = models.PositiveSmallIntegerField(_("response"))
+    handling = models.PositiveSmallIntegerField(_("handling"))
+    attitude = models.PositiveSmallIntegerField(_("attitude"))
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    evaluated_at = models.DateTimeField(_("evaluated at"))
+
+    class Meta:
+        verbose_name = _("case evaluation")
+        verbose_name_plural = _("case evaluations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response__range=(1, 5), handling__range=(1, 5), attitude__range=(1, 5)),
+                name="case_evaluation_scores_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment}: {self.score}"
+
+    @property
+    def score(self) -> float:
+        return round((self.response + self.handling + self.attitude) / 3, 2)
+
+
+class PolicySet(models.TextChoices):
+    """The built-in sets of time limits a district chooses from (DESIGN §4)."""
+
+    SEEDS = "seeds", _("block governance defaults (15 min / 24 h, by colour)")
+    HOTLINE = "hotline", _("12345 hotline standard (DB11/T 2021-2022)")
+
+
+class DistrictSettings(models.Model):
+    """How one district runs the workflow: its time limits and its escalation rules."""
+
+    district = models.OneToOneField(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="workflow_settings",
+        limit_choices_to={"level": Area.Level.DISTRICT},
+        verbose_name=_("district"),
+    )
+    policy_set = models.CharField(
+        _("time limits"), max_length=12, choices=PolicySet.choices, default=PolicySet.SEEDS
+    )
+    auto_whistle_on_breach = models.BooleanField(
+        _("whistle automatically when the block misses its 15 minutes"), default=False
+    )
+    # 村居吹哨、部门报到 (seed 004): a community's blocks dispatch to departments themselves.
+    community_dispatch = models.BooleanField(
+        _("blocks may dispatch straight to departments (村居吹哨)"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("district settings")
+        verbose_name_plural = _("district settings")
+
+    def __str__(self) -> str:
+        return str(self.district)
+
+
+class DeadlinePolicy(models.Model):
+    """One time limit: for a policy set (or one district), a clock kind, and optionally a
+    category and a colour. The most specific row wins; editable in admin."""
+
+    policy_set = models.CharField(_("policy set"), max_length=12, choices=PolicySet.choices)
+    district = models.ForeignKey(
+        Area,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        limit_choices_to={"level": Area.Level.DISTRICT},
+        verbose_name=_("only in district"),
+    )
+    kind = models.CharField(_("clock"), max_length=12, choices=ClockKind.choices)
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("category")
+    )
+    priority = models.CharField(_("colour"), max_length=8, choices=Priority.choices, blank=True)
+    minutes = models.PositiveIntegerField(_("minutes"), default=0)
+    working_days = models.PositiveSmallIntegerField(_("working days"), default=0)
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ["policy_set", "kind", "priority"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(minutes__gt=0) & Q(working_days=0))
+                | (Q(minutes=0) & Q(working_days__gt=0)),
+                name="deadline_policy_minutes_or_working_days",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        amount = (
+            _("%(n)s working days") % {"n": self.working_days}
+            if self.working_days
+            else _("%(n)s minutes") % {"n": self.minutes}
+        )
+        return f"{self.get_kind_display()}: {amount}"
+
+
+class WorkingDayOverride(models.Model):
+    """The source of truth for working days: the official calendar seeds it, an
+    administrator corrects it (and fills years the calendar package does not know yet)."""
+
+    day = models.DateField(_("day"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("working-day override")
+        verbose_name_plural = _("working-day overrides")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.note}"
+
+
+class DeadlineChange(models.Model):
+    """An extension (延期) or suspension (挂起) of a clock: asked for, then approved."""
+
+    class Kind(models.TextChoices):
+        EXTEND = "extend", _("extension")
+        SUSPEND = "suspend", _("suspension")
+        RESUME = "resume", _("resumption")
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.REQUESTED
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    extra_working_days = models.PositiveSmallIntegerField(_("extra working days"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline change")
+        verbose_name_plural = _("deadline changes")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_state_display()}"
+
+
+class Open311Client(models.Model):
+    """An outside application allowed to POST requests through Open311 (its api_key)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    api_key = models.CharField(_("API key"), max_length=64, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self) -> str:
+        return self.name

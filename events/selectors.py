@@ -1,0 +1,227 @@
+"""Reads of cases, always scoped to the user asking (an out-of-scope case is not found)."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from blocks.models import Posting
+from events.models import (
+    OPEN_STATUSES,
+    Assignment,
+    Deadline,
+    Event,
+    HandlerLevel,
+    TimelineEntry,
+)
+from events.workflow import live_departments
+from governance.access import Scope, scope_for
+from governance.privacy import mask_phone
+from liaison.models import Department, DutyItem, StreetDutyItem
+
+BLOCK_ROLES = frozenset({Posting.Role.GOVERNOR, Posting.Role.ASSISTANT})
+
+
+def _open_clocks() -> QuerySet[Deadline]:
+    return Deadline.objects.filter(met_at__isnull=True, cancelled_at__isnull=True)
+
+
+def event_queryset(*, user) -> QuerySet[Event]:
+    """Every case the user may see, with what lists show joined in (no query per row)."""
+    scope = scope_for(user)
+    next_clock = _open_clocks().filter(event=OuterRef("pk")).order_by("due_at")
+    visible = scope.area_q("area_code")
+    if scope.department_ids:
+        # A department sees what was dispatched to it, wherever it is (DESIGN §6).
+        visible |= Q(
+            Exists(
+                Assignment.objects.filter(
+                    event=OuterRef("pk"), department_id__in=scope.department_ids
+                )
+            )
+        )
+    return (
+        Event.objects.filter(visible)
+        .select_related("category", "category__parent", "block", "handler")
+        .annotate(
+            due_at=Subquery(next_clock.values("due_at")[:1]),
+            warn_at=Subquery(next_clock.values("warn_at")[:1]),
+            clock_kind=Subquery(next_clock.values("kind")[:1]),
+        )
+    )
+
+
+def event_get(*, user, number: str) -> Event:
+    """The case ``number`` if the user may see it; ``Event.DoesNotExist`` otherwise."""
+    return event_queryset(user=user).get(number=number)
+
+
+def workbench_queue(*, user) -> QuerySet[Event]:
+    """Open cases of the blocks the user works in, most urgent first."""
+    scope = scope_for(user)
+    return (
+        event_queryset(user=user)
+        .filter(scope.area_q("area_code", roles=BLOCK_ROLES), status__in=OPEN_STATUSES)
+        .order_by("due_at", "created_at")
+    )
+
+
+def event_timeline(*, event: Event) -> list[TimelineEntry]:
+    return list(event.timeline.select_related("actor").order_by("at", "id"))
+
+
+def event_with_details(*, event: Event) -> Event:
+    """Prefetch what the case page shows (photos, clocks)."""
+    return (
+        Event.objects.filter(pk=event.pk)
+        .prefetch_related(
+            "photos", Prefetch("deadlines", queryset=Deadline.objects.order_by("started_at"))
+        )
+        .select_related("category", "block", "block__parent", "handler", "merged_into")
+        .get()
+    )
+
+
+def viewer_handles(scope: Scope, event: Event) -> bool:
+    """Whether the viewer is the current handler, who alone sees residents' data whole.
+
+    The case is handled at one level at a time: the block's staff while it is in the
+    block (they call the resident back), the street's desk while it is whistled up.
+    """
+    if scope.is_read_only or not scope.is_authenticated:
+        return False
+    if event.handler_level == HandlerLevel.BLOCK:
+        return scope.covers(event.area_code, BLOCK_ROLES)
+    if event.handler_level == HandlerLevel.STREET:
+        return scope.can_act_in_street(event.area_code)
+    return bool(scope.department_ids & live_departments(event))
+
+
+def reporter_phone_for(scope: Scope, event: Event) -> str:
+    """Masked for everyone on pages, lists and the API; the current handler (see
+    ``viewer_handles``) reveals it with a reason, and the reveal is audited."""
+    return mask_phone(event.reporter_phone)
+
+
+def similar_open_events(
+    *, user, block_id: int, category_id: int | None, text: str, now: datetime | None = None,
+    days: int = 7, limit: int = 5,
+) -> list[tuple[Event, float]]:  # fmt: skip
+    """Open cases in the same block (and category) in the last days, with similar text.
+
+    Shown while logging as "maybe the same matter" (重复诉求: merged, never counted twice).
+    """
+    now = now or timezone.now()
+    candidates = event_queryset(user=user).filter(
+        block_id=block_id, status__in=OPEN_STATUSES, created_at__gte=now - timedelta(days=days)
+    )
+    if category_id:
+        candidates = candidates.filter(category_id=category_id)
+    text = text.strip()
+    scored = []
+    for event in candidates.order_by("-created_at")[:50]:
+        ratio = difflib.SequenceMatcher(None, text, event.description).ratio() if text else 0.0
+        if ratio >= 0.3 or (category_id and not text):
+            scored.append((event, ratio))
+    scored.sort(key=lambda pair: pair[1], reverse=True)
+    return scored[:limit]
+
+
+# --- the street's dispatch console and the departments' inbox ---------------------------
+def dispatch_queue(*, user) -> QuerySet[Event]:
+    """Cases of the user's streets waiting at the desk (whistled up, or returned)."""
+    scope = scope_for(user)
+    street_codes = scope.codes_for({"dispatcher", "street_admin"})
+    if not street_codes:
+        return Event.objects.none()
+    return (
+        event_queryset(user=user)
+        .filter(scope.area_q("area_code", roles=frozenset({"dispatcher", "street_admin"})))
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("department").order_by("-dispatched_at"),
+            )
+        )
+    )
+
+
+def department_parts(*, user) -> QuerySet[Assignment]:
+    """The parts of cases dispatched to the user's departments."""
+    scope = scope_for(user)
+    next_clock = _open_clocks().filter(assignment=OuterRef("pk")).order_by("due_at")
+    return (
+        Assignment.objects.filter(department_id__in=scope.department_ids)
+        .select_related("event", "event__category", "event__block", "department")
+        .annotate(
+            due_at=Subquery(next_clock.values("due_at")[:1]),
+            warn_at=Subquery(next_clock.values("warn_at")[:1]),
+        )
+    )
+
+
+def duty_suggestion(*, event: Event) -> dict:
+    """What the district's duty list says for this matter: lead and cooperating departments,
+    and whether it is on the street's own duty list (then the street handles it itself)."""
+    codes = [event.category.code]
+    if event.category.parent_id:
+        codes.append(event.category.parent.code)
+    district = event.area_code[:6]
+    rows = {
+        row.category_code: row
+        for row in DutyItem.objects.filter(district__code=district, category_code__in=codes)
+        .select_related("lead")
+        .prefetch_related("cooperating")
+    }
+    # The matter's own row wins over its parent category's.
+    item = next((rows[c] for c in codes if c in rows), None)
+    street_own = StreetDutyItem.objects.filter(
+        district__code=district, kind=StreetDutyItem.Kind.OWN, category_code__in=codes
+    ).first()
+    return {
+        "item": item,
+        "lead": item.lead if item else None,
+        "cooperating": list(item.cooperating.all()) if item else [],
+        "street_own": street_own,
+    }
+
+
+def district_departments(*, event: Event) -> QuerySet[Department]:
+    return Department.objects.filter(district__code=event.area_code[:6], is_active=True).order_by(
+        "code"
+    )
+
+
+def deadline_board(*, user, now: datetime | None = None, horizon: timedelta = timedelta(hours=1)):
+    """Open clocks of the cases the user may see: overdue now, and due within the horizon."""
+    now = now or timezone.now()
+    visible = event_queryset(user=user).values("pk")
+    clocks = (
+        Deadline.objects.filter(
+            event__in=visible,
+            met_at__isnull=True,
+            cancelled_at__isnull=True,
+            due_at__lte=now + horizon,
+        )  # fmt: skip
+        .select_related(
+            "event", "event__block", "event__category", "event__handler", "assignment__department"
+        )
+        .order_by("due_at")
+    )
+    overdue, soon = [], []
+    for clock in clocks[:500]:
+        (overdue if clock.due_at <= now else soon).append(clock)
+    return {"overdue": overdue, "soon": soon, "now": now}
+
+
+def pending_deadline_changes(*, event: Event) -> list:
+    from events.models import DeadlineChange
+
+    return list(
+        DeadlineChange.objects.filter(
+            deadline__event=event, state=DeadlineChange.State.REQUESTED
+        ).select_related("deadline", "requested_by")
+    )

@@ -1,0 +1,10 @@
+from celery import shared_task
+from django.conf import settings
+
+from events.enforcement import enforce_deadlines as scan
+
+
+@shared_task(name="events.tasks.enforce_deadlines")
+def enforce_deadlines() -> dict[str, int]:
+    """Run by beat every DEADLINE_SCAN_SECONDS; safe to run twice at once."""
+    return scan(batch=settings.DEADLINE_SCAN_BATCH)

@@ -1,0 +1,49 @@
+"""Yellow and red cards (预警 / 超时) of a case's clocks, as lists and the case page show them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils.html import format_html
+from django.utils.timesince import timeuntil
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _card(due_at: datetime | None, warn_at: datetime | None, now: datetime) -> tuple[str, str]:
+    if due_at is None:
+        return "", ""
+    if now >= due_at:
+        return "card-red", _("overdue by %(t)s") % {"t": timeuntil(now, due_at)}
+    left = _("%(t)s left") % {"t": timeuntil(due_at, now)}
+    if warn_at is not None and now >= warn_at:
+        return "card-yellow", left
+    return "card-none", left
+
+
+@register.simple_tag
+def clock_badge(event, now: datetime) -> str:
+    """The nearest open clock of a list row (annotated by events.selectors.event_queryset)."""
+    css, text = _card(getattr(event, "due_at", None), getattr(event, "warn_at", None), now)
+    if not css:
+        return ""
+    warn = event.warn_at.isoformat() if getattr(event, "warn_at", None) else ""
+    return format_html(
+        '<span class="clock {}" data-due="{}" data-warn="{}">{}</span>',
+        css, event.due_at.isoformat(), warn, text,
+    )  # fmt: skip
+
+
+@register.simple_tag
+def clock_state(clock, now: datetime) -> str:
+    if clock.cancelled_at:
+        return _("cancelled")
+    if clock.met_at:
+        late = clock.met_at > clock.due_at
+        return _("met late") if late else _("met on time")
+    css, text = _card(clock.due_at, clock.warn_at, now)
+    return format_html(
+        '<span class="clock {}" data-due="{}">{}</span>', css, clock.due_at.isoformat(), text
+    )

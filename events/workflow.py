@@ -1,0 +1,75 @@
+"""Who may take which transition of the one declaration (events.models.TRANSITIONS)."""
+
+from __future__ import annotations
+
+from blocks.models import Posting
+from events.models import (
+    TRANSITIONS,
+    Action,
+    Actor,
+    DistrictSettings,
+    Event,
+    HandlerLevel,
+    Transition,
+)
+from governance.access import Scope
+
+SUPERVISORS = frozenset({Posting.Role.SUPERVISOR})
+
+
+def actor_may(scope: Scope | None, transition: Transition, event: Event) -> bool:
+    """Whether the user with ``scope`` may take ``transition`` on ``event``.
+
+    ``scope=None`` is a resident without an account (only rating, through the tracking code).
+    """
+    code = event.area_code
+    if scope is None:
+        return transition.actor == Actor.RESIDENT
+    if scope.is_read_only:
+        return False
+    match transition.actor:
+        case Actor.BLOCK:
+            return scope.can_act_in_block(code)
+        case Actor.STREET:
+            return scope.can_act_in_street(code) or (
+                transition.action == Action.DISPATCH
+                and scope.can_act_in_block(code)
+                and community_dispatch(code[:6])
+            )
+        case Actor.HANDLER:
+            return event.handler_level == HandlerLevel.BLOCK and scope.can_act_in_block(code)
+        case Actor.VERIFIER:
+            # The block verifies its own work with its supervisor watching; the street (or the
+            # block) verifies what departments did (DESIGN §3).
+            return scope.can_act_in_block(code) or scope.covers(code, SUPERVISORS)
+        case Actor.RESIDENT:
+            # Block staff record the answer of a phone callback (回访) for the resident.
+            return scope.can_act_in_block(code)
+        case Actor.DEPARTMENT:
+            return bool(scope.department_ids & live_departments(event))
+    return False
+
+
+def community_dispatch(district_code: str) -> bool:
+    """Whether the district lets blocks dispatch to departments themselves (村居吹哨)."""
+    return DistrictSettings.objects.filter(
+        district__code=district_code, community_dispatch=True
+    ).exists()
+
+
+def live_departments(event: Event) -> set[int]:
+    """Departments with a live part of the case (uses prefetched assignments if there)."""
+    return {
+        a.department_id
+        for a in event.assignments.all()
+        if a.state in ("dispatched", "reported_in", "done")
+    }
+
+
+def allowed_actions(scope: Scope | None, event: Event) -> list[Action]:
+    """The actions whose buttons the case page shows to this user, in declaration order."""
+    return [
+        action
+        for action, transition in TRANSITIONS.items()
+        if event.status in transition.sources and actor_may(scope, transition, event)
+    ]

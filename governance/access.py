@@ -1,0 +1,140 @@
+"""Who may see and do what, decided in one place (DESIGN §6, STYLE §6).
+
+A user's scope is read from the roster: the area codes they are posted to, and in which
+roles. Selectors filter every queryset through ``Scope.area_q`` (so an out-of-scope object
+is simply not found: 404), and services ask the named capabilities below before writing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+
+from blocks.models import Area, Posting
+from liaison.models import DepartmentMember
+
+Role = Posting.Role
+
+# Roles that only read: leaders watch; they never act on a case (DESIGN §6).
+READ_ONLY_ROLES = frozenset({Role.LEADER})
+BLOCK_ACTING_ROLES = frozenset({Role.GOVERNOR, Role.ASSISTANT})
+STREET_ACTING_ROLES = frozenset({Role.DISPATCHER, Role.STREET_ADMIN})
+ROSTER_EDITING_ROLES = frozenset({Role.STREET_ADMIN, Role.ADMINISTRATOR})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The areas of one user, by role: ``{role: (area code, …)}``."""
+
+    user_id: int | None
+    is_superuser: bool = False
+    codes_by_role: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    area_names: tuple[tuple[str, str], ...] = ()
+    # Departments the user works for: they see and act on what is dispatched to them.
+    department_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.codes_by_role)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every code prefix the user may see, with prefixes inside others removed."""
+        if self.is_superuser:
+            return ("",)
+        all_codes = sorted({c for codes in self.codes_by_role.values() for c in codes})
+        kept: list[str] = []
+        for code in all_codes:
+            if not any(code.startswith(k) for k in kept):
+                kept.append(code)
+        return tuple(kept)
+
+    def codes_for(self, roles: frozenset[str] | set[str]) -> tuple[str, ...]:
+        if self.is_superuser:
+            return ("",)
+        return tuple(c for role in roles for c in self.codes_by_role.get(role, ()))
+
+    def area_q(self, field_name: str = "code", roles: frozenset[str] | None = None) -> Q:
+        """A filter matching rows whose area code lies under one of the user's areas."""
+        codes = self.codes if roles is None else self.codes_for(roles)
+        if "" in codes:
+            return Q()
+        if not codes:
+            return Q(pk__in=[])
+        return reduce(or_, (Q(**{f"{field_name}__startswith": c}) for c in codes))
+
+    def covers(self, code: str, roles: frozenset[str] | set[str] | None = None) -> bool:
+        codes = self.codes if roles is None else self.codes_for(roles)
+        return any(code.startswith(c) for c in codes)
+
+    # --- Named capabilities (checked by services before every write) ---------------------
+    def can_act_in_block(self, code: str) -> bool:
+        """Log, accept and handle cases of a block: its governor and assistants."""
+        return self.covers(code, BLOCK_ACTING_ROLES | STREET_ACTING_ROLES)
+
+    def can_act_in_street(self, code: str) -> bool:
+        return self.covers(code, STREET_ACTING_ROLES)
+
+    def can_act_for_department(self, department_id: int) -> bool:
+        return department_id in self.department_ids
+
+    def can_edit_roster(self, code: str) -> bool:
+        return self.covers(code, ROSTER_EDITING_ROLES)
+
+    @property
+    def is_read_only(self) -> bool:
+        return not self.is_superuser and not self.department_ids and self.roles <= READ_ONLY_ROLES
+
+    @property
+    def home_area_code(self) -> str | None:
+        codes = self.codes
+        return codes[0] if codes and codes[0] else None
+
+
+ANONYMOUS = Scope(user_id=None)
+
+
+def scope_for(user) -> Scope:
+    """The scope of ``user``, computed once per request (cached on the user object)."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_scope_cache", None)
+    if cached is not None:
+        return cached
+    codes_by_role: dict[str, list[str]] = {}
+    names: list[tuple[str, str]] = []
+    postings = (
+        Posting.objects.filter(user=user, ended_on__isnull=True, area__closed_on__isnull=True)
+        .values_list("role", "area__code", "area__name")
+        .order_by("area__code")
+    )
+    for role, code, name in postings:
+        codes_by_role.setdefault(role, []).append(code)
+        if (code, name) not in names:
+            names.append((code, name))
+    department_ids = frozenset(
+        DepartmentMember.objects.filter(user=user, ended_on__isnull=True).values_list(
+            "department_id", flat=True
+        )
+    )
+    scope = Scope(
+        user_id=user.pk,
+        is_superuser=user.is_superuser,
+        codes_by_role={r: tuple(c) for r, c in codes_by_role.items()},
+        area_names=tuple(names),
+        department_ids=department_ids,
+    )
+    user._scope_cache = scope
+    return scope
+
+
+def visible_areas(user):
+    """Areas a user may see: their own areas and everything under them."""
+    return Area.objects.filter(scope_for(user).area_q("code"))

@@ -1,0 +1,13 @@
+"""/api/: every app's resources under one router, the OpenAPI schema and offline Swagger UI."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from governance.tokens import TokenView
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("", include("blocks.api_urls")),
+]

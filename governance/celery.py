@@ -1,0 +1,64 @@
+"""The Celery application: tasks are discovered per app; the beat schedule lives here, in code."""
+
+import os
+
+from celery import Celery
+from celery.beat import PersistentScheduler
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+
+app = Celery("governance")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def _heartbeat_interval() -> float:
+    from django.conf import settings
+
+    return float(settings.HEARTBEAT_SECONDS)
+
+
+def _scan_interval() -> float:
+    from django.conf import settings
+
+    return float(settings.DEADLINE_SCAN_SECONDS)
+
+
+# Every periodic task is safe to run twice at once (two beats, overlapping runs): each one
+# claims its rows in the database. Expiry drops a run that waited longer than its period.
+app.conf.beat_schedule = {
+    "heartbeat": {
+        "task": "governance.tasks.heartbeat",
+        "schedule": _heartbeat_interval(),
+        "options": {"expires": _heartbeat_interval()},
+    },
+    "enforce-deadlines": {
+        "task": "events.tasks.enforce_deadlines",
+        "schedule": _scan_interval(),
+        "options": {"expires": _scan_interval()},
+    },
+    # No "deliver-outbox" entry until a task relays governance.models.Delivery rows: beat
+    # sending a task no module defines makes the worker log an error every scan.
+}
+
+
+class RecordingScheduler(PersistentScheduler):
+    """The beat scheduler, which also records that beat itself is alive.
+
+    The heartbeat task proves a worker runs what beat sends; this proves beat ticks even
+    when no worker is there to run anything, so /healthz can tell which of the two is down.
+    """
+
+    def tick(self, *args, **kwargs):
+        from governance.heartbeats import record_heartbeat
+
+        try:
+            record_heartbeat(name="beat")
+        except Exception:  # the database may be briefly away; beat must keep ticking
+            self.logger.exception("could not record the beat heartbeat")
+        return min(super().tick(*args, **kwargs), _heartbeat_interval())
+
+    # Module-level attribute name that `celery beat -S` expects.
+
+
+app.conf.beat_scheduler = "governance.celery:RecordingScheduler"

@@ -1,0 +1,139 @@
+"""Demo data of a district shaped like 雨湖区, and the demo logins. Idempotent."""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from blocks.demo import seed_block_teams, seed_territory
+from blocks.models import Area, Posting
+from blocks.services import posting_create
+from events.bulk import generate_events
+from events.demo import seed_events
+from liaison.demo import seed_liaison
+from liaison.models import Department, DepartmentMember
+
+# username → (full name, role, which area: "district" / "street" / "block")
+DEMO_ACCOUNTS = {
+    "admin": ("系统管理员", Posting.Role.ADMINISTRATOR, "district"),
+    "leader": ("区领导", Posting.Role.LEADER, "district"),
+    "streetadmin": ("街道管理员", Posting.Role.STREET_ADMIN, "street"),
+    "dispatcher": ("街道派单员", Posting.Role.DISPATCHER, "street"),
+    "governor": ("区块治理员", Posting.Role.GOVERNOR, "block"),
+    "supervisor": ("区块监督员", Posting.Role.SUPERVISOR, "block"),
+    # A department officer of 城管执法 (not a roster role: a department membership).
+    "officer": ("城管执法队员", None, "district"),
+}
+OFFICER_DEPARTMENT = "cgzf"
+PASSWORD_FILE = settings.VAR_DIR / "demo-password.txt"
+
+
+def demo_password() -> tuple[str, bool]:
+    """DEMO_PASSWORD, or the one generated on the first run (kept under var/)."""
+    given = os.environ.get("DEMO_PASSWORD")
+    if given:
+        return given, True
+    if PASSWORD_FILE.exists():
+        return PASSWORD_FILE.read_text().strip(), False
+    password = "Demo-" + secrets.token_urlsafe(9)
+    PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+    PASSWORD_FILE.write_text(password + "\n")
+    return password, True
+
+
+class Command(BaseCommand):
+    help = "Create the demo district (雨湖区-shaped), its block teams and the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--events", type=int, default=0,
+            help="Also generate this many cases over the last year (bulk, for scale: 1000000 works).",
+        )  # fmt: skip
+
+    def handle(self, *args, **options):
+        rng = random.Random(430302)
+        district = seed_territory(rng=rng)
+        postings = seed_block_teams(district=district, rng=rng)
+        postings += self._street_desks(district)
+        seed_liaison(district=district)
+        areas = self._demo_areas(district)
+        password, reset = demo_password()
+        with transaction.atomic():
+            for username, (full_name, role, where) in DEMO_ACCOUNTS.items():
+                self._account(username, full_name, role, areas[where], password, reset)
+        cases = seed_events(district=district, rng=rng)
+        if options["events"]:
+            started = time.monotonic()
+            made = generate_events(district=district, count=options["events"], rng=rng)
+            self.stdout.write(f"Generated {made} cases in {time.monotonic() - started:.0f} s.")
+        blocks = Area.objects.filter(level=Area.Level.BLOCK, code__startswith=district.code)
+        self.stdout.write(
+            f"District {district.name} ({district.code}): "
+            f"{district.children.count()} streets, "
+            f"{Area.objects.filter(level=Area.Level.COMMUNITY, code__startswith=district.code).count()}"
+            f" communities, {blocks.count()} blocks; {postings} new postings, {cases} new cases."
+        )
+        self.stdout.write(f"Demo accounts (password: {password}):")
+        for username, (full_name, role, where) in DEMO_ACCOUNTS.items():
+            place = (
+                areas[where].name if role else Department.objects.get(code=OFFICER_DEPARTMENT).name
+            )
+            self.stdout.write(f"  {username:<12} {full_name}  {place}")
+
+    def _street_desks(self, district: Area) -> int:
+        """Each street's desk (快速处置平台) gets a dispatcher, so whistles reach someone."""
+        User = get_user_model()
+        created = 0
+        for street in district.children.order_by("code"):
+            if Posting.objects.filter(
+                area=street, role=Posting.Role.DISPATCHER, ended_on__isnull=True
+            ).exists():
+                continue
+            user = User(username=f"desk-{street.code}", full_name=f"{street.name}派单员")
+            user.set_unusable_password()
+            user.save()
+            posting_create(actor=None, user=user, area=street, role=Posting.Role.DISPATCHER)
+            created += 1
+        return created
+
+    def _demo_areas(self, district: Area) -> dict[str, Area]:
+        street = district.children.filter(name__endswith="街道").order_by("code").first()
+        block = Area.objects.filter(level=Area.Level.BLOCK, code__startswith=street.code).order_by(
+            "code"
+        )[0]
+        return {"district": district, "street": street, "block": block}
+
+    def _account(self, username, full_name, role, area, password, reset) -> None:
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"full_name": full_name, "phone": "13900000000"},
+        )
+        if created or reset:
+            user.set_password(password)
+        if username == "admin":
+            user.is_staff = user.is_superuser = True
+        user.save()
+        if role is None:
+            department = Department.objects.get(district=area, code=OFFICER_DEPARTMENT)
+            DepartmentMember.objects.get_or_create(
+                department=department, user=user, ended_on=None,
+                defaults={"role": DepartmentMember.Role.OFFICER},
+            )  # fmt: skip
+            return
+        if role in (Posting.Role.GOVERNOR, Posting.Role.SUPERVISOR):
+            # The demo login takes over the block's generated governor/supervisor posting.
+            Posting.objects.filter(area=area, role=role, ended_on__isnull=True).exclude(
+                user=user
+            ).update(ended_on=timezone.localdate())
+        Posting.objects.get_or_create(
+            user=user, area=area, role=role, ended_on=None, defaults={"assistant_kind": ""}
+        )

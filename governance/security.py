@@ -1,0 +1,150 @@
+"""Login protection (DESIGN §6; 等保 2.0 level 3): lockout after repeated failures, password
+strength, session idle and absolute timeouts, forced change of initial passwords, and the
+audit of logins."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.dispatch import receiver
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance import ratelimit
+from governance.audit import audit
+from governance.models import AuditEntry
+from governance.twofactor import requires_second_factor
+
+LOCKOUT_FAILURES = 5
+LOCKOUT_SECONDS = 15 * 60
+IDLE_SECONDS = 30 * 60
+ABSOLUTE_SECONDS = 12 * 3600
+
+
+def _keys(request, username: str) -> list[str]:
+    keys = [f"login-failures:user:{(username or '').strip().lower()}"]
+    ip = ratelimit.client_ip(request)
+    if ip:
+        keys.append(f"login-failures:ip:{ip}")
+    return keys
+
+
+def is_locked(request, username: str) -> bool:
+    return any(ratelimit.count(key) >= LOCKOUT_FAILURES for key in _keys(request, username))
+
+
+class LockoutBackend(ModelBackend):
+    """The model backend, refusing any attempt while the account name or the address has
+    failed LOCKOUT_FAILURES times in the last 15 minutes — known account or not, so the
+    lockout tells an attacker nothing about which names exist."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is not None and is_locked(request, username):
+            raise PermissionDenied(_("Too many failed logins. Try again in 15 minutes."))
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    username = credentials.get("username", "")
+    for key in _keys(request, username):
+        ratelimit.hit(key, window=LOCKOUT_SECONDS)
+    audit(
+        action=AuditEntry.Action.LOGIN_FAILED, request=request, username=username[:150],
+        success=False, detail={"locked": is_locked(request, username)},
+    )  # fmt: skip
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    cache.delete_many(_keys(request, user.get_username()))
+    if request is not None and hasattr(request, "session"):
+        request.session["started_at"] = timezone.now().timestamp()
+    audit(action=AuditEntry.Action.LOGIN, actor=user, request=request)
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit(action=AuditEntry.Action.LOGOUT, actor=user, request=request)
+
+
+class StrengthValidator:
+    """At least 12 characters, or at least 8 with three of: lower case, upper case, digits,
+    other characters."""
+
+    def validate(self, password, user=None):
+        classes = sum(
+            bool(re.search(pattern, password))
+            for pattern in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9]")
+        )
+        if len(password) >= 12 or (len(password) >= 8 and classes >= 3):
+            return
+        raise ValidationError(
+            _(
+                "Use at least 12 characters, or at least 8 with three of: lower case, "
+                "upper case, digits and other characters."
+            ),
+            code="password_too_weak",
+        )
+
+    def get_help_text(self):
+        return _(
+            "At least 12 characters, or 8 with three of: lower case, upper case, digits, others."
+        )
+
+
+class SessionPolicyMiddleware:
+    """Idle timeout (30 min), absolute timeout (12 h), "log out everywhere", and the forced
+    change of an initial password."""
+
+    # A forced password change does not block logging out, the change itself, assets, the
+    # public pages, the API (token clients) or the admin.
+    EXEMPT = ("/login/", "/logout/", "/password/", "/static/", "/i18n/", "/healthz", "/r/", "/api/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = timezone.now().timestamp()
+            session = request.session
+            started = session.setdefault("started_at", now)
+            last_seen = session.get("last_seen", now)
+            valid_after = user.sessions_valid_after.timestamp() if user.sessions_valid_after else 0
+            if (
+                now - last_seen > IDLE_SECONDS
+                or now - started > ABSOLUTE_SECONDS
+                or started < valid_after
+            ):
+                logout(request)
+                messages.info(request, _("Your session has ended. Please log in again."))
+                return redirect(f"{reverse('login')}?next={request.path}")
+            session["last_seen"] = now
+            exempt = request.path.startswith((*self.EXEMPT, "/" + settings.ADMIN_URL))
+            if user.must_change_password and not exempt:
+                return redirect("password_change")
+            if (
+                requires_second_factor(user)
+                and not user.totp_enabled
+                and not request.path.startswith((*self.EXEMPT, "/account/second-factor/"))
+            ):
+                return redirect("second_factor")
+        return self.get_response(request)
+
+
+def sessions_end_everywhere(*, user, now: datetime | None = None) -> None:
+    """Every session of ``user`` ends at its next request (e.g. a lost phone)."""
+    user.sessions_valid_after = now or timezone.now()
+    user.save(update_fields=["sessions_valid_after"])

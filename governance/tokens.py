@@ -1,0 +1,69 @@
+"""Tokens for apps: issue and revoke (POST / DELETE /api/auth/token/). The key is shown once;
+only its hash is kept (governance/authentication.py)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from governance.authentication import TokenAuthentication, token_issue
+from governance.models import ApiToken
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    target_class = "governance.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "Token <key>, from POST /api/auth/token/"}  # fmt: skip
+
+
+class LoginThrottle(AnonRateThrottle):
+    scope = "login"
+
+
+class TokenRequest(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+    name = serializers.CharField(required=False, allow_blank=True, max_length=80)
+
+
+class TokenResponse(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class TokenView(APIView):
+    """POST: username and password → a token (30 days). DELETE: revoke the token in use."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [LoginThrottle]
+
+    def post(self, request):
+        data = TokenRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request, username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )  # fmt: skip
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("Wrong username or password."))
+        token, key = token_issue(user=user, name=data.validated_data.get("name", ""))
+        return Response(
+            TokenResponse({"token": key, "expires_at": token.expires_at}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def delete(self, request):
+        if not isinstance(request.auth, ApiToken):
+            raise exceptions.NotAuthenticated()
+        ApiToken.objects.filter(pk=request.auth.pk).update(revoked_at=timezone.now())
+        return Response(status=status.HTTP_204_NO_CONTENT)

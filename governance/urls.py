@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from governance import health, twofactor, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("login/", twofactor.PasswordThenCodeLogin.as_view(), name="login"),
+    path("login/code/", twofactor.login_code, name="login_code"),
+    path("account/second-factor/", twofactor.second_factor, name="second_factor"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/everywhere/", views.logout_everywhere, name="logout_everywhere"),
+    path(
+        "password/",
+        views.PasswordChange.as_view(),
+        name="password_change",
+    ),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("areas/", include("blocks.urls")),
+    path("events/", include("events.urls")),
+    path("r/", include("events.public_urls")),
+    path("api/", include("governance.api_urls")),
+    path("open311/v2/", include("events.open311_urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
