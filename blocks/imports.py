@@ -128,7 +128,9 @@ def import_create(*, actor, area: Area, upload, request=None) -> TerritoryImport
     return job
 
 
-def _check_row(row: dict, *, under: str, known: dict, scope, seen: set) -> tuple[str, dict | None]:
+def _check_row(
+    row: dict, *, under: str, known: dict, in_file: dict, scope, seen: set
+) -> tuple[str, dict | None]:
     """Why ``row`` cannot be imported (an empty string if it can) and the values to write."""
     code, parent_code, name = row.get("code", ""), row.get("parent_code", ""), row.get("name", "")
     if not re.fullmatch(r"[0-9]+", code or ""):
@@ -152,11 +154,12 @@ def _check_row(row: dict, *, under: str, known: dict, scope, seen: set) -> tuple
         }, None
     if not scope.can_edit_roster(code):
         return _("%(code)s is outside your area.") % {"code": code}, None
-    parent = known.get(parent_code)
+    # The parent may come later in the file: communities and blocks in any order.
+    parent = known.get(parent_code) or in_file.get(parent_code)
     if parent is None:
-        return _(
-            "The parent %(code)s does not exist: import it first or put it in an earlier row."
-        ) % {"code": parent_code}, None
+        return _("The parent %(code)s does not exist: import it first or add it to the file.") % {
+            "code": parent_code
+        }, None
     if parent["level"] != parent_level:
         return _("The parent %(code)s is a %(level)s, not a %(expected)s.") % {
             "code": parent_code,
@@ -191,7 +194,6 @@ def _check_row(row: dict, *, under: str, known: dict, scope, seen: set) -> tuple
             return problem, None
         if boundary.get("type") == "Feature":
             boundary = boundary["geometry"]
-    known[code] = {"level": level, "closed": False}
     return "", {
         "code": code,
         "parent_code": parent_code,
@@ -217,11 +219,18 @@ def import_run(*, import_id: int) -> TerritoryImport:
             "code", "level", "closed_on"
         )
     }
+    in_file = {
+        r.get("code", ""): {"level": IMPORT_LEVELS[len(r.get("code", ""))][0], "closed": False}
+        for r in job.rows
+        if len(r.get("code", "")) in IMPORT_LEVELS
+    }
     report: list[dict] = []
     plan: list[dict] = []
     seen: set[str] = set()
     for position, row in enumerate(job.rows, start=1):
-        reason, values = _check_row(row, under=job.area.code, known=known, scope=scope, seen=seen)
+        reason, values = _check_row(
+            row, under=job.area.code, known=known, in_file=in_file, scope=scope, seen=seen
+        )
         report.append(
             {
                 "row": row.get("row", position + 1),
@@ -323,7 +332,7 @@ def _outcome_label(outcome: str) -> str:
 
 
 def _report_rows(job: TerritoryImport) -> list[list]:
-    header = [_("Row"), _("Code"), _("Name"), _("Outcome"), _("Reason")]
+    header = [_("Row"), _("Code"), _("Area name"), _("Outcome"), _("Reason")]
     lines = [header]
     for line in job.report:
         lines.append(
