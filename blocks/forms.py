@@ -21,7 +21,7 @@ class PostingForm(forms.Form):
     started_on = forms.DateField(
         label=_("Started on"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, people=None, **kwargs):

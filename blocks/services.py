@@ -182,6 +182,17 @@ def posting_replace(*, actor, block: Area, role: str, user, request=None) -> Pos
                     request=request,
                     replaced_by=user.username,
                 )
+        # An assistant promoted in their own block stops being an assistant there: the team
+        # lists each person once (the 1+N+1 counts people, not postings).
+        for promoted in (
+            Posting.objects.select_for_update()
+            .select_related("area", "user")
+            .filter(area=block, user=user, role=Posting.Role.ASSISTANT, ended_on__isnull=True)
+        ):
+            promoted.ended_on = max(today, promoted.started_on)
+            promoted.save(update_fields=["ended_on"])
+            if actor is not None:
+                _audit_roster(actor=actor, posting=promoted, change="end", request=request)
         posting = posting_create(actor=None, user=user, area=block, role=role)
         if actor is not None:
             _audit_roster(

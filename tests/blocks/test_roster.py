@@ -104,6 +104,10 @@ def test_the_roster_editor_replaces_a_governor_in_two_clicks(client, world, stre
     assert response.status_code == 302
     governor = Posting.objects.get(area=world.block, role=Role.GOVERNOR, ended_on__isnull=True)
     assert governor.user == world.assistant
+    # Promoted in their own block, the assistant is no longer also an assistant there.
+    assert not Posting.objects.filter(
+        area=world.block, user=world.assistant, role=Role.ASSISTANT, ended_on__isnull=True
+    ).exists()
     page = client.get(response["Location"]).content.decode()
     assert world.governor.get_full_name() in page  # in the history, with an end date
 
