@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from blocks import selectors, services
+from blocks import geo, selectors, services
 from blocks.models import Area, Posting
 from governance.access import visible_areas
 from governance.privacy import mask_phone
@@ -92,6 +92,23 @@ class BlockViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.block_list_with_teams(user=self.request.user)
 
+    @action(detail=False, methods=["get"])
+    def locate(self, request):
+        """``?lat=…&lon=…``: the block the point lies in, if the user may see it;
+        ``{"found": false}`` for a point in no block (or in a block out of scope)."""
+        params = LocateSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        block_id = geo.block_id_at(params.validated_data["lat"], params.validated_data["lon"])
+        block = self.get_queryset().filter(pk=block_id).first() if block_id else None
+        if block is None:
+            return Response({"found": False, "block": None})
+        return Response({"found": True, "block": BlockSerializer(block).data})
+
+
+class LocateSerializer(serializers.Serializer):
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+
 
 class PostingSerializer(serializers.ModelSerializer):
     area = serializers.SlugRelatedField(slug_field="code", queryset=Area.objects.all())
@@ -121,7 +138,9 @@ class PostingSerializer(serializers.ModelSerializer):
 
 class ReplaceSerializer(serializers.Serializer):
     area = serializers.CharField()
-    role = serializers.ChoiceField(choices=[r.value for r in services.SINGLE_HOLDER_ROLES])
+    # A plain string (the service refuses any role but these two), so that the schema has
+    # one "role" enum, the roster's.
+    role = serializers.CharField(help_text="governor | supervisor")
     user = serializers.CharField()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 
 from blocks.models import Area, Posting
@@ -53,6 +53,16 @@ def area_children_with_counts(*, area: Area) -> list[dict]:
     ]
 
 
+# The 1+N+1 order: the governor, the assistants, the supervisor.
+TEAM_ORDER = Case(
+    When(role=Posting.Role.GOVERNOR, then=Value(0)),
+    When(role=Posting.Role.ASSISTANT, then=Value(1)),
+    When(role=Posting.Role.SUPERVISOR, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
 def active_postings() -> QuerySet[Posting]:
     return Posting.objects.filter(ended_on__isnull=True).select_related("user")
 
@@ -68,14 +78,18 @@ def block_list_with_teams(*, user, under: str = "") -> QuerySet[Area]:
         .filter(level=Area.Level.BLOCK, code__startswith=under)
         .select_related("parent")
         .prefetch_related(
-            Prefetch("postings", queryset=active_postings().order_by("role"), to_attr="team")
+            Prefetch(
+                "postings",
+                queryset=active_postings().order_by(TEAM_ORDER, "started_on", "pk"),
+                to_attr="team",
+            )
         )
         .order_by("code")
     )
 
 
 def block_team(*, block: Area) -> list[Posting]:
-    return list(active_postings().filter(area=block).order_by("role", "started_on"))
+    return list(active_postings().filter(area=block).order_by(TEAM_ORDER, "started_on", "pk"))
 
 
 def posting_history(*, block: Area) -> QuerySet[Posting]:
@@ -88,7 +102,7 @@ def roster_people(*, user, block: Area) -> QuerySet:
     administrator's areas, then accounts posted nowhere yet (new staff). Never anyone else's
     staff: the list is scoped like every read."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+    from django.db.models import Exists, OuterRef
 
     User = get_user_model()
     scope = scope_for(user)

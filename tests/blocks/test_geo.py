@@ -112,3 +112,21 @@ def test_the_check_finds_overlaps_gaps_strays_and_undrawn_blocks(world):
     assert ("outside", stray.code) in kinds and ("no_boundary", undrawn.code) in kinds
     with pytest.raises(CommandError):
         call_command("check_orphan_areas", world.street.code)
+
+
+def test_the_api_locates_a_point_within_the_users_scope(client, world):
+    from tests.factories import PASSWORD
+
+    world.block.boundary = square(112.90, 27.85)
+    world.block.save()
+    world.neighbour_block.boundary = square(112.91, 27.85)
+    world.neighbour_block.save()
+    assert client.login(username=world.governor.username, password=PASSWORD)
+    found = client.get("/api/blocks/locate/", {"lat": 27.855, "lon": 112.905}).json()
+    assert found["found"] is True and found["block"]["code"] == world.block.code
+    # The neighbour's block is not the governor's to see; a point in no block is no block.
+    assert client.get("/api/blocks/locate/", {"lat": 27.855, "lon": 112.915}).json() == {
+        "found": False, "block": None,
+    }  # fmt: skip
+    assert client.get("/api/blocks/locate/", {"lat": 30, "lon": 120}).json()["found"] is False
+    assert client.get("/api/blocks/locate/", {"lat": 91, "lon": 120}).status_code == 400
