@@ -15,6 +15,7 @@ from blocks import geo
 from blocks.demo import EAST, NORTH, SOUTH, WEST, seed_territory
 from blocks.models import Area
 from tests.blocks.conftest import square
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ def test_the_demo_tiling_has_no_orphan_areas(district):
     call_command("check_orphan_areas", district.code)
 
 
-def test_the_check_finds_overlaps_gaps_strays_and_undrawn_blocks(world):
+def test_the_check_finds_overlaps_gaps_strays_and_undrawn_blocks(client, world, street_admin):
     world.community.boundary = square(112.90, 27.85, size=0.02)
     world.community.save()
     world.block.boundary = square(112.90, 27.85)  # the south-west quarter …
@@ -112,11 +113,14 @@ def test_the_check_finds_overlaps_gaps_strays_and_undrawn_blocks(world):
     assert ("outside", stray.code) in kinds and ("no_boundary", undrawn.code) in kinds
     with pytest.raises(CommandError):
         call_command("check_orphan_areas", world.street.code)
+    assert client.login(username=street_admin.username, password=PASSWORD)
+    page = client.get(f"/areas/{world.street.code}/orphans/").content.decode()
+    for label in ("区块重叠", "社区有部分土地未划入任何区块", "区块超出所属社区范围", "未绘制边界"):
+        assert label in page
+    assert 'data-kind="overlap"' in page and world.neighbour_block.name in page
 
 
 def test_the_api_locates_a_point_within_the_users_scope(client, world):
-    from tests.factories import PASSWORD
-
     world.block.boundary = square(112.90, 27.85)
     world.block.save()
     world.neighbour_block.boundary = square(112.91, 27.85)
