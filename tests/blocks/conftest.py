@@ -6,14 +6,6 @@ from __future__ import annotations
 import pytest
 
 from blocks.models import Posting
-from tests.browser.conftest import (  # noqa: F401 - the browser fixtures, for test_browser.py
-    browser,
-    console_errors,
-    login,
-    page,
-    phone_console_errors,
-    phone_page,
-)
 from tests.factories import UserFactory, post
 
 

@@ -4,22 +4,17 @@ console error or Content-Security-Policy violation."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from blocks.models import Posting
 from tests.blocks.conftest import square
-from tests.browser.conftest import CHROMIUM, _fresh_cache, snap  # noqa: F401 - autouse fixture
+from tests.browser.conftest import snap
 from tests.factories import UserFactory, area, post
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM}"
-    ),
 ]
 Role = Posting.Role
 
