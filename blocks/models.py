@@ -68,7 +68,11 @@ class Area(models.Model):
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         ordering = ["code"]
-        indexes = [models.Index(fields=["level", "code"], name="area_level_code_idx")]
+        indexes = [
+            models.Index(fields=["level", "code"], name="area_level_code_idx"),
+            # The version stamp of the point-in-block index (blocks.geo) reads this only.
+            models.Index(fields=["level", "updated_at"], name="area_level_updated_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(level="district", parent__isnull=True)
@@ -195,3 +199,62 @@ class Posting(models.Model):
     def is_active(self) -> bool:
         # A posting is active until it is ended; ``ended_on`` is the day it was ended.
         return self.ended_on is None
+
+
+class TerritoryImport(models.Model):
+    """One upload of communities and blocks (CSV/XLSX), checked row by row, then written in
+    one transaction or not at all. Large files run in a Celery worker; the page polls
+    ``checked``/``total`` for its progress bar, and the row-by-row report stays here to be
+    downloaded (the rows themselves are kept so any worker can run it, whatever machine)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        CHECKING = "checking", _("checking rows")
+        WRITING = "writing", _("saving")
+        DONE = "done", _("imported")
+        REJECTED = "rejected", _("rejected: nothing imported")
+        FAILED = "failed", _("failed: nothing imported")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported under")
+    )
+    file_name = models.CharField(_("file"), max_length=200)
+    rows = models.JSONField(_("rows"), default=list)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("rows in the file"), default=0)
+    checked = models.PositiveIntegerField(_("rows checked"), default=0)
+    created_count = models.PositiveIntegerField(_("areas created"), default=0)
+    updated_count = models.PositiveIntegerField(_("areas updated"), default=0)
+    report = models.JSONField(_("report"), default=list)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("territory import")
+        verbose_name_plural = _("territory imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} · {self.get_status_display()}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return int(100 * self.checked / self.total) if self.total else 0
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for r in self.report if r.get("outcome") == "error")

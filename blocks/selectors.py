@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 
 from blocks.models import Area, Posting
@@ -53,6 +53,16 @@ def area_children_with_counts(*, area: Area) -> list[dict]:
     ]
 
 
+# The 1+N+1 order: the governor, the assistants, the supervisor.
+TEAM_ORDER = Case(
+    When(role=Posting.Role.GOVERNOR, then=Value(0)),
+    When(role=Posting.Role.ASSISTANT, then=Value(1)),
+    When(role=Posting.Role.SUPERVISOR, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
 def active_postings() -> QuerySet[Posting]:
     return Posting.objects.filter(ended_on__isnull=True).select_related("user")
 
@@ -68,15 +78,64 @@ def block_list_with_teams(*, user, under: str = "") -> QuerySet[Area]:
         .filter(level=Area.Level.BLOCK, code__startswith=under)
         .select_related("parent")
         .prefetch_related(
-            Prefetch("postings", queryset=active_postings().order_by("role"), to_attr="team")
+            Prefetch(
+                "postings",
+                queryset=active_postings().order_by(TEAM_ORDER, "started_on", "pk"),
+                to_attr="team",
+            )
         )
         .order_by("code")
     )
 
 
 def block_team(*, block: Area) -> list[Posting]:
-    return list(active_postings().filter(area=block).order_by("role", "started_on"))
+    return list(active_postings().filter(area=block).order_by(TEAM_ORDER, "started_on", "pk"))
 
 
 def posting_history(*, block: Area) -> QuerySet[Posting]:
     return Posting.objects.filter(area=block).select_related("user").order_by("-started_on")
+
+
+def roster_people(*, user, block: Area) -> QuerySet:
+    """People a street administrator may post to ``block``: the block's own team first (an
+    assistant is the natural successor of a governor), then people posted anywhere in the
+    administrator's areas, then accounts posted nowhere yet (new staff). Never anyone else's
+    staff: the list is scoped like every read."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    User = get_user_model()
+    scope = scope_for(user)
+    in_scope = Posting.objects.filter(
+        scope.area_q("area__code"), user=OuterRef("pk")
+    )  # active or past: a former governor may come back
+    anywhere_active = Posting.objects.filter(user=OuterRef("pk"), ended_on__isnull=True)
+    in_team = Posting.objects.filter(user=OuterRef("pk"), area=block, ended_on__isnull=True)
+    people = (
+        User.objects.filter(is_active=True, is_superuser=False)
+        .filter(Exists(in_scope) | ~Exists(anywhere_active))
+        .annotate(
+            rank=Case(
+                When(Exists(in_team), then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+    )
+    return people
+
+
+def roster_candidates(*, user, block: Area, query: str = "", limit: int = 30) -> list:
+    """The first ``limit`` of ``roster_people`` matching a name, username or phone ending."""
+    from django.db.models import Q
+
+    people = roster_people(user=user, block=block)
+    query = query.strip()
+    if query:
+        people = people.filter(
+            Q(full_name__icontains=query) | Q(username__icontains=query) | Q(phone__endswith=query)
+        )
+    return list(people.order_by("rank", "full_name", "username")[:limit])
+
+
+def postings_visible(*, user) -> QuerySet[Posting]:
+    """Postings (active and ended) in areas the user may see."""
+    return Posting.objects.filter(scope_for(user).area_q("area__code"))

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 from blocks import divisions
 from blocks.models import Area, Posting
 from governance.access import scope_for
+from governance.audit import audit
+from governance.models import AuditEntry
 
 # Constraint name → the sentence a street administrator reads when it is violated.
 CONSTRAINT_MESSAGES = {
@@ -22,7 +24,7 @@ CONSTRAINT_MESSAGES = {
         "(the first 1 of 1+N+1): end the current posting or use “replace governor”."
     ),
     "posting_one_active_supervisor_per_block": gettext_lazy(
-        "This block already has an active supervisor. End the current posting first."
+        "This block already has an active supervisor. End the current posting first, or use “replace supervisor”."
     ),
     "posting_no_duplicate_active": gettext_lazy("This person already holds this role here."),
 }
@@ -32,15 +34,18 @@ class RosterError(ValidationError):
     """A roster change that the rules of the 1+N+1 team do not allow."""
 
 
-def _constraint_message(error: IntegrityError) -> str:
+def _constraint_message(error: IntegrityError, *, role: str = "") -> str:
     text = str(error)
     for name, message in CONSTRAINT_MESSAGES.items():
         if name in text:
             return str(message)
-    # SQLite names the columns rather than the partial index; the governor rule is the
-    # one a user can hit there through the forms.
+    # SQLite names the columns rather than the partial index: the role tells which rule.
     if "UNIQUE constraint failed: blocks_posting.area_id" in text:
+        if role == Posting.Role.SUPERVISOR:
+            return str(CONSTRAINT_MESSAGES["posting_one_active_supervisor_per_block"])
         return str(CONSTRAINT_MESSAGES["posting_one_active_governor_per_block"])
+    if "UNIQUE constraint failed: blocks_posting.user_id" in text:
+        return str(CONSTRAINT_MESSAGES["posting_no_duplicate_active"])
     raise error
 
 
@@ -61,6 +66,32 @@ def _check_role_level(*, role: str, area: Area, assistant_kind: str) -> None:
         raise RosterError(_("This area is closed; nobody can be posted to it."))
 
 
+def _audit_roster(*, actor, posting: Posting, change: str, request=None, **detail) -> None:
+    audit(
+        action=AuditEntry.Action.ROSTER_CHANGE,
+        actor=actor,
+        request=request,
+        object_type="posting",
+        object_id=posting.pk,
+        reason=change,
+        detail={
+            "change": change,
+            "area": posting.area.code,
+            "user": posting.user.username,
+            "role": posting.role,
+            "assistant_kind": posting.assistant_kind,
+            "started_on": posting.started_on.isoformat(),
+            "ended_on": posting.ended_on.isoformat() if posting.ended_on else None,
+            **detail,
+        },
+    )
+
+
+def _check_actor(actor, area: Area) -> None:
+    if actor is not None and not scope_for(actor).can_edit_roster(area.code):
+        raise PermissionDenied(_("You may not change the roster of this area."))
+
+
 def posting_create(
     *,
     actor,
@@ -70,14 +101,14 @@ def posting_create(
     assistant_kind: str = "",
     started_on: date | None = None,
     note: str = "",
+    request=None,
 ) -> Posting:
     """Post ``user`` to ``area`` in ``role``. ``actor=None`` is the system (imports, seeding)."""
-    if actor is not None and not scope_for(actor).can_edit_roster(area.code):
-        raise PermissionDenied(_("You may not change the roster of this area."))
+    _check_actor(actor, area)
     _check_role_level(role=role, area=area, assistant_kind=assistant_kind)
     try:
         with transaction.atomic():
-            return Posting.objects.create(
+            posting = Posting.objects.create(
                 user=user,
                 area=area,
                 role=role,
@@ -85,44 +116,100 @@ def posting_create(
                 started_on=started_on or timezone.localdate(),
                 note=note,
             )
+            if actor is not None:
+                _audit_roster(actor=actor, posting=posting, change="create", request=request)
+            return posting
     except IntegrityError as error:
-        raise RosterError(_constraint_message(error)) from error
+        raise RosterError(_constraint_message(error, role=role)) from error
 
 
-def posting_end(*, actor, posting: Posting, ended_on: date | None = None) -> Posting:
-    if actor is not None and not scope_for(actor).can_edit_roster(posting.area.code):
-        raise PermissionDenied(_("You may not change the roster of this area."))
+def posting_end(*, actor, posting: Posting, ended_on: date | None = None, request=None) -> Posting:
+    """End a posting (never deleted: the history of who held a block stays)."""
+    _check_actor(actor, posting.area)
     ended_on = ended_on or timezone.localdate()
-    updated = Posting.objects.filter(pk=posting.pk, ended_on__isnull=True).update(
-        ended_on=max(ended_on, posting.started_on)
-    )
-    if not updated:
-        raise RosterError(_("This posting has already ended."))
-    posting.refresh_from_db()
+    with transaction.atomic():
+        locked = (
+            Posting.objects.select_for_update()
+            .select_related("area", "user")
+            .filter(pk=posting.pk, ended_on__isnull=True)
+            .first()
+        )
+        if locked is None:
+            raise RosterError(_("This posting has already ended."))
+        locked.ended_on = max(ended_on, locked.started_on)
+        locked.save(update_fields=["ended_on"])
+        if actor is not None:
+            _audit_roster(actor=actor, posting=locked, change="end", request=request)
+    return locked
+
+
+# The roles a block holds exactly one of: replacing is "end the current one, post the new".
+SINGLE_HOLDER_ROLES = (Posting.Role.GOVERNOR, Posting.Role.SUPERVISOR)
+
+
+def posting_replace(*, actor, block: Area, role: str, user, request=None) -> Posting:
+    """End the block's active governor (or supervisor) posting, if any, and post ``user``.
+
+    One transaction with the block row locked, so two street administrators replacing at
+    once cannot leave a block with two governors or none: the second waits, then finds the
+    new holder and replaces them in turn (or is told the person already holds the role).
+    """
+    if role not in SINGLE_HOLDER_ROLES:
+        raise RosterError(_("Only a governor or a supervisor is replaced; add assistants."))
+    _check_actor(actor, block)
+    today = timezone.localdate()
+    with transaction.atomic():
+        Area.objects.select_for_update().filter(pk=block.pk).first()
+        current = (
+            Posting.objects.select_for_update()
+            .select_related("area", "user")
+            .filter(area=block, role=role, ended_on__isnull=True)
+            .first()
+        )
+        if current is not None:
+            if current.user_id == user.pk:
+                raise RosterError(
+                    _("%(name)s already holds this role in this block.")
+                    % {"name": user.get_full_name() or user.username}
+                )
+            current.ended_on = max(today, current.started_on)
+            current.save(update_fields=["ended_on"])
+            if actor is not None:
+                _audit_roster(
+                    actor=actor,
+                    posting=current,
+                    change="end",
+                    request=request,
+                    replaced_by=user.username,
+                )
+        # An assistant promoted in their own block stops being an assistant there: the team
+        # lists each person once (the 1+N+1 counts people, not postings).
+        for promoted in (
+            Posting.objects.select_for_update()
+            .select_related("area", "user")
+            .filter(area=block, user=user, role=Posting.Role.ASSISTANT, ended_on__isnull=True)
+        ):
+            promoted.ended_on = max(today, promoted.started_on)
+            promoted.save(update_fields=["ended_on"])
+            if actor is not None:
+                _audit_roster(actor=actor, posting=promoted, change="end", request=request)
+        posting = posting_create(actor=None, user=user, area=block, role=role)
+        if actor is not None:
+            _audit_roster(
+                actor=actor,
+                posting=posting,
+                change="replace",
+                request=request,
+                replaced=current.user.username if current else None,
+            )
     return posting
 
 
-@transaction.atomic
-def governor_replace(*, actor, block: Area, user) -> Posting:
-    """End the block's active governor posting (if any) and post ``user`` in their place.
-
-    Done in one transaction with the block's current governor row locked, so two street
-    administrators replacing at once cannot leave a block with two governors or none.
-    """
-    if actor is not None and not scope_for(actor).can_edit_roster(block.code):
-        raise PermissionDenied(_("You may not change the roster of this area."))
-    today = timezone.localdate()
-    current = (
-        Posting.objects.select_for_update()
-        .filter(area=block, role=Posting.Role.GOVERNOR, ended_on__isnull=True)
-        .first()
+def governor_replace(*, actor, block: Area, user, request=None) -> Posting:
+    """Put ``user`` in as the block's governor, ending the current one's posting."""
+    return posting_replace(
+        actor=actor, block=block, role=Posting.Role.GOVERNOR, user=user, request=request
     )
-    if current is not None:
-        if current.user_id == user.pk:
-            raise RosterError(_("This person is already the governor of this block."))
-        current.ended_on = max(today, current.started_on)
-        current.save(update_fields=["ended_on"])
-    return posting_create(actor=None, user=user, area=block, role=Posting.Role.GOVERNOR)
 
 
 def import_divisions(
