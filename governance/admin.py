@@ -1,12 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import User
+from governance.audit import AuditedAdminMixin
+from governance.models import Delivery, User, WebhookTarget
+
+# Every admin of this app is audited (AuditedAdminMixin first in the bases); other apps'
+# admins do the same: ``class XAdmin(AuditedAdminMixin, admin.ModelAdmin)``.
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     list_display = ("username", "full_name", "phone", "is_active", "is_staff")
     search_fields = ("username", "full_name", "phone")
     fieldsets = (
@@ -24,3 +30,42 @@ class UserAdmin(BaseUserAdmin):
             {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")},
         ),
     )
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdminMixin, BaseGroupAdmin):
+    pass
+
+
+@admin.register(WebhookTarget)
+class WebhookTargetAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The WeCom / 政务微信 group robots of street desks and departments."""
+
+    list_display = ("name", "area_code", "department", "is_active")
+    list_filter = ("is_active", "department")
+    search_fields = ("name", "area_code")
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """What was sent by e-mail or to a group robot, and what failed: read-only."""
+
+    list_display = ("created_at", "channel", "target", "title", "attempts", "delivered_at")
+    list_filter = ("channel", ("delivered_at", admin.EmptyFieldListFilter))
+    search_fields = ("target", "title", "dedupe_key")
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
