@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from governance.audit import AuditedAdminMixin
@@ -47,6 +48,7 @@ class WebhookTargetAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "area_code", "department", "is_active")
     list_filter = ("is_active", "department")
     search_fields = ("name", "area_code")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Delivery)

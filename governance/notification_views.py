@@ -67,12 +67,6 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
     """Mark one notice read; with ``next`` (the case it tells of) go there, else back."""
     if not notification_mark_read(user=request.user, notification_id=notification_id):
         raise Http404  # another person's notice is simply not there
-    if request.headers.get("HX-Request"):
-        return render(
-            request,
-            "governance/_notification_badge.html",
-            {"unread": notifications_unread_count(user=request.user), "oob": True},
-        )
     return redirect(_next(request, "governance:notifications"))
 
 
