@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +13,18 @@ from governance.models import Delivery, User, WebhookTarget
 # admins do the same: ``class XAdmin(AuditedAdminMixin, admin.ModelAdmin)``.
 
 
+class InitialPasswordForm(AdminPasswordChangeForm):
+    """A password an administrator sets is an initial one: its owner changes it first (等保)."""
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("set_usable_password", True):
+            self.user.must_change_password = True
+        return super().save(commit=commit)
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    change_password_form = InitialPasswordForm
     list_display = ("username", "full_name", "phone", "is_active", "is_staff")
     search_fields = ("username", "full_name", "phone")
     fieldsets = (
@@ -23,7 +34,7 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined", "must_change_password")}),
     )
     add_fieldsets = (
         (
@@ -31,6 +42,12 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")},
         ),
     )
+    readonly_fields = ("must_change_password",)
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.has_usable_password():
+            obj.must_change_password = True  # the administrator knows it: an initial password
+        super().save_model(request, obj, form, change)
 
 
 admin.site.unregister(Group)
