@@ -153,3 +153,22 @@ def test_the_board_shows_overdue_and_the_next_hour_by_whom(world, depts, client)
     client.force_login(world.other_dispatcher)
     other = client.get("/events/deadlines/").content.decode()
     assert overdue.number not in other and soon.number not in other
+
+
+def test_a_suspended_clock_neither_counts_down_nor_shows_overdue(world, client):
+    start = timezone.now() - timedelta(minutes=20)
+    event = services.event_log(
+        actor=None, block=world.block, category=world.category, description="x", now=start
+    )
+    respond = Deadline.objects.get(event=event, kind=ClockKind.RESPOND)
+    change = services.deadline_change_request(
+        actor=world.governor, deadline_id=respond.pk, kind="suspend", reason="居民电话打不通",
+        now=start + timedelta(minutes=1),
+    )  # fmt: skip
+    services.deadline_change_decide(
+        actor=world.dispatcher, change_id=change.pk, approve=True, now=start + timedelta(minutes=2)
+    )
+    client.force_login(world.dispatcher)
+    row = client.get("/events/").content.decode().split(event.number, 1)[1].split("</tr>", 1)[0]
+    assert "card-red" not in row and "data-due" not in row
+    assert event.number not in client.get("/events/deadlines/").content.decode()

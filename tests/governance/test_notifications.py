@@ -213,3 +213,16 @@ def test_three_relays_at_once_send_each_message_once(world, group_robot):
     assert sum(o["delivered"] for o in outcomes) == 40
     firsts = [m["body"]["markdown"]["content"].splitlines()[0] for m in group_robot.received]
     assert len(firsts) == len(set(firsts)) == 40
+
+
+def test_the_command_relays_the_outbox_once_for_cron(world, group_robot):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    tell(world, world.dispatcher, webhooks=[group_robot.url])
+    out = StringIO()
+    call_command("deliver_notifications", stdout=out)
+    call_command("deliver_notifications", stdout=out)
+    assert out.getvalue().splitlines() == ["delivered 1, failed 0", "delivered 0, failed 0"]
+    assert len(group_robot.received) == 1
