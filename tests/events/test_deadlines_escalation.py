@@ -172,3 +172,21 @@ def test_a_suspended_clock_neither_counts_down_nor_shows_overdue(world, client):
     row = client.get("/events/").content.decode().split(event.number, 1)[1].split("</tr>", 1)[0]
     assert "card-red" not in row and "data-due" not in row
     assert event.number not in client.get("/events/deadlines/").content.decode()
+
+
+def test_a_clock_the_street_owns_goes_up_to_the_streets_leaders(world):
+    from events import deadlines
+
+    street_leader = UserFactory(username="street-leader")
+    post(street_leader, world.street, "leader")
+    start = timezone.now() - timedelta(days=5)
+    event = services.event_log(
+        actor=world.governor, block=world.block, category=world.category, description="x", now=start
+    )
+    services.event_whistle(
+        actor=world.governor, event_id=event.pk, reason="beyond_means", now=start
+    )
+    verify = deadlines.clock_start(event=event, kind=ClockKind.VERIFY, now=start)
+    enforce_deadlines()
+    assert told("deadline_breach", verify) == {"supervisor", "dispatcher", "street-leader"}
+    assert "leader" not in told("deadline_breach", verify)  # the district is not woken for it
