@@ -4,6 +4,7 @@ has no form that writes, and the model refuses updates and deletes anyway."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -18,13 +19,18 @@ from governance.models import AuditEntry
 PAGE_SIZE = 50
 
 
+class AddressFilter(django_filters.Filter):
+    field_class = forms.GenericIPAddressField
+
+
 class AuditFilter(django_filters.FilterSet):
     who = django_filters.CharFilter(label=_("Who"), method="filter_who")
     action = django_filters.ChoiceFilter(label=_("Action"), choices=AuditEntry.Action.choices)
     since = django_filters.DateFilter(label=_("From"), field_name="at", lookup_expr="date__gte")
     until = django_filters.DateFilter(label=_("To"), field_name="at", lookup_expr="date__lte")
     obj = django_filters.CharFilter(label=_("Object"), method="filter_object")
-    ip = django_filters.CharFilter(label=_("IP address"), field_name="ip")
+    # Validated as an address: a malformed one is a form error, not a database error.
+    ip = AddressFilter(label=_("IP address"), field_name="ip")
     success = django_filters.BooleanFilter(label=_("Result"), field_name="success")
 
     class Meta:

@@ -44,6 +44,18 @@ def test_an_administrator_searches_the_log(client, admin_user, world):
     assert "回访核实" in by_object and "ghost" not in by_object
 
 
+def test_filter_by_address_and_a_malformed_one_is_refused_politely(client, admin_user, rf):
+    request = rf.get("/", REMOTE_ADDR="10.20.30.40")
+    audit(action=Action.LOGIN, username="from-office", request=request)
+    audit(action=Action.LOGIN, username="from-elsewhere")
+    client.force_login(admin_user)
+    page = client.get("/audit/", {"ip": "10.20.30.40"}).content.decode()
+    assert "from-office" in page and "from-elsewhere" not in page
+    response = client.get("/audit/", {"ip": "not-an-address"})
+    assert response.status_code == 200
+    assert "form-error" in response.content.decode()
+
+
 def test_filter_by_date_and_pages_of_fifty(client, admin_user):
     now = timezone.now()
     with time_machine.travel(now - timedelta(days=10)):
