@@ -226,3 +226,26 @@ def test_the_command_relays_the_outbox_once_for_cron(world, group_robot):
     call_command("deliver_notifications", stdout=out)
     assert out.getvalue().splitlines() == ["delivered 1, failed 0", "delivered 0, failed 0"]
     assert len(group_robot.received) == 1
+
+
+# --- The API (apps) --------------------------------------------------------------------------
+def test_the_api_lists_counts_and_marks_my_notices_only(world, client):
+    tell(world, world.governor, key="a", title="甲")
+    tell(world, world.governor, key="b", title="乙")
+    tell(world, world.neighbour, key="a", title="邻居的")
+    theirs = Notification.objects.get(recipient=world.neighbour)
+    client.force_login(world.governor)
+    listed = client.get("/api/notifications/").json()
+    assert listed["count"] == 2 and {n["title"] for n in listed["results"]} == {"甲", "乙"}
+    assert client.get("/api/notifications/unread-count/").json() == {"unread": 2}
+    mine = listed["results"][0]["id"]
+    body = client.post(f"/api/notifications/{mine}/read/").json()
+    assert body["id"] == mine and body["read_at"]
+    assert client.get("/api/notifications/?unread=1").json()["count"] == 1
+    assert client.post(f"/api/notifications/{theirs.pk}/read/").status_code == 404
+    assert client.post("/api/notifications/read-all/").json() == {"marked": 1}
+    assert client.get("/api/notifications/unread-count/").json() == {"unread": 0}
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    client.logout()
+    assert client.get("/api/notifications/").status_code in (401, 403)
