@@ -13,8 +13,10 @@ Three writers besides the explicit ``audit()`` calls of the pages:
 from __future__ import annotations
 
 import contextlib
+import json
 from contextvars import ContextVar
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, pre_save
@@ -75,6 +77,8 @@ class AuditedAdminMixin:
     """Audit every add / change / delete made through this ModelAdmin (put it first)."""
 
     def _audit_admin(self, request, obj, change: str, message) -> None:
+        if isinstance(message, list):  # the admin's structured message: keep it readable
+            message = LogEntry(change_message=json.dumps(message)).get_change_message()
         audit(
             action=AuditEntry.Action.ADMIN_CHANGE,
             actor=request.user,

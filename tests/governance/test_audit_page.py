@@ -124,6 +124,7 @@ def test_admin_adds_changes_and_deletes_are_audited(client, admin_user, world):
     assert first.actor == admin_user and first.ip == "10.1.2.3"
     assert first.object_type == "governance.webhooktarget" and first.object_id == str(target.pk)
     assert "快速处置群（新）" in entries[2].detail["object"]
+    assert entries[1].detail["message"].startswith("已修改")  # the admin's words, readable
 
 
 def test_deleting_several_rows_in_the_admin_audits_each(client, admin_user, world):
