@@ -83,7 +83,11 @@ def _recipients(clock: Deadline, breached: bool) -> tuple[list[int], list[str]]:
         if breached:
             users += desk
     else:
+        # The street handles it (e.g. verifying a department's feedback): the desk owns
+        # the clock, so the next level up is the street's leaders.
         users += desk
+        if breached:
+            users += _people(street_code, [Posting.Role.LEADER])
     if breached:
         webhooks += list(hooks.filter(area_code=street_code).values_list("url", flat=True))
     return [u for u in users if u], webhooks

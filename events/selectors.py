@@ -32,7 +32,11 @@ def _open_clocks() -> QuerySet[Deadline]:
 def event_queryset(*, user) -> QuerySet[Event]:
     """Every case the user may see, with what lists show joined in (no query per row)."""
     scope = scope_for(user)
-    next_clock = _open_clocks().filter(event=OuterRef("pk")).order_by("due_at")
+    # A suspended clock (挂起) is not running: its due time moves when it resumes, so it
+    # must not count down, nor turn red, on the lists meanwhile.
+    next_clock = (
+        _open_clocks().filter(event=OuterRef("pk"), paused_at__isnull=True).order_by("due_at")
+    )
     visible = scope.area_q("area_code")
     if scope.department_ids:
         # A department sees what was dispatched to it, wherever it is (DESIGN §6).
@@ -204,6 +208,7 @@ def deadline_board(*, user, now: datetime | None = None, horizon: timedelta = ti
             event__in=visible,
             met_at__isnull=True,
             cancelled_at__isnull=True,
+            paused_at__isnull=True,  # suspended: not breaching while it waits
             due_at__lte=now + horizon,
         )  # fmt: skip
         .select_related(

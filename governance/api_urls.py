@@ -2,12 +2,18 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
 
+from governance.notification_api import NotificationViewSet
 from governance.tokens import TokenView
+
+notification_router = DefaultRouter(trailing_slash=True)
+notification_router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("", include(notification_router.urls)),
     path("", include("blocks.api_urls")),
 ]

@@ -7,4 +7,4 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self) -> None:
-        from governance import security  # noqa: F401 - connects the login audit receivers
+        from governance import audit, security  # noqa: F401 - connect the audit receivers

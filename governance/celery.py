@@ -37,8 +37,13 @@ app.conf.beat_schedule = {
         "schedule": _scan_interval(),
         "options": {"expires": _scan_interval()},
     },
-    # No "deliver-outbox" entry until a task relays governance.models.Delivery rows: beat
-    # sending a task no module defines makes the worker log an error every scan.
+    # E-mail and group-robot deliveries written by the scan (and by the workflow) are
+    # sent from the outbox table; leases keep two overlapping relays from sending twice.
+    "deliver-outbox": {
+        "task": "governance.tasks.deliver_outbox",
+        "schedule": _scan_interval(),
+        "options": {"expires": _scan_interval()},
+    },
 }
 
 

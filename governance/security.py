@@ -15,6 +15,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -111,6 +112,9 @@ class SessionPolicyMiddleware:
     # A forced password change does not block logging out, the change itself, assets, the
     # public pages, the API (token clients) or the admin.
     EXEMPT = ("/login/", "/logout/", "/password/", "/static/", "/i18n/", "/healthz", "/r/", "/api/")
+    # Requests a page makes by itself (the bell's poll) are not the user's activity: they
+    # must not keep an unattended session alive past its idle timeout.
+    BACKGROUND = ("/notifications/unread/",)
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -121,7 +125,7 @@ class SessionPolicyMiddleware:
             now = timezone.now().timestamp()
             session = request.session
             started = session.setdefault("started_at", now)
-            last_seen = session.get("last_seen", now)
+            last_seen = session.get("last_seen", started)
             valid_after = user.sessions_valid_after.timestamp() if user.sessions_valid_after else 0
             if (
                 now - last_seen > IDLE_SECONDS
@@ -130,8 +134,11 @@ class SessionPolicyMiddleware:
             ):
                 logout(request)
                 messages.info(request, _("Your session has ended. Please log in again."))
+                if request.path.startswith(self.BACKGROUND):
+                    return HttpResponse(status=286)  # htmx: stop polling
                 return redirect(f"{reverse('login')}?next={request.path}")
-            session["last_seen"] = now
+            if not request.path.startswith(self.BACKGROUND):
+                session["last_seen"] = now
             exempt = request.path.startswith((*self.EXEMPT, "/" + settings.ADMIN_URL))
             if user.must_change_password and not exempt:
                 return redirect("password_change")

@@ -222,6 +222,8 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "governance@localhost")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# The address people open the platform at, for links in e-mails and group-robot messages.
+SITE_URL = os.environ.get("SITE_URL", "")
 # A worker or beat that has not been seen for this long is reported down by /healthz.
 HEARTBEAT_STALE_AFTER = timedelta(seconds=int(os.environ.get("HEARTBEAT_STALE_SECONDS", "60")))
 

@@ -5,7 +5,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from governance import health, twofactor, views
+from governance import audit_views, health, notification_views, twofactor, views
+
+# The project's own pages, under the "governance" namespace.
+governance_patterns = [
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/unread/", notification_views.notification_badge, name="notification_badge"),
+    path(
+        "notifications/read-all/",
+        notification_views.notification_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<int:notification_id>/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +38,7 @@ urlpatterns = [
         name="password_change",
     ),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("", include((governance_patterns, "governance"))),
     path("areas/", include("blocks.urls")),
     path("events/", include("events.urls")),
     path("r/", include("events.public_urls")),

@@ -44,6 +44,9 @@ def clock_state(clock, now: datetime) -> str:
         late = clock.met_at > clock.due_at
         return _("met late") if late else _("met on time")
     css, text = _card(clock.due_at, clock.warn_at, now)
+    # data-warn too, or countdown.js would turn a yellow card back to none at its first tick.
+    warn = clock.warn_at.isoformat() if clock.warn_at else ""
     return format_html(
-        '<span class="clock {}" data-due="{}">{}</span>', css, clock.due_at.isoformat(), text
-    )
+        '<span class="clock {}" data-due="{}" data-warn="{}">{}</span>',
+        css, clock.due_at.isoformat(), warn, text,
+    )  # fmt: skip

@@ -99,7 +99,9 @@ def test_breaches_survive_a_killed_worker_and_a_redis_restart(world, tmp_path, c
     worker = start_celery("worker", tmp_path, "--concurrency", "2", **env)
     beat = start_celery("beat", tmp_path, "--schedule", str(tmp_path / "beat-schedule"), **env)
     try:
-        # 1. One case, due in a minute: its breach shows through the API within 30 s.
+        # 1. One case, due in a minute: its breach reaches the street desk's notices page
+        # within 30 s. (This tree has no events API yet; when /api/events/<number>/ lands,
+        # its "clocks" give the same proof.)
         event = services.event_log(
             actor=None, block=world.block, category=world.category, description="路灯不亮"
         )
@@ -107,11 +109,12 @@ def test_breaches_survive_a_killed_worker_and_a_redis_restart(world, tmp_path, c
         assert respond.due_at - respond.started_at == timedelta(minutes=1)
         client.force_login(world.dispatcher)
 
-        def breached_in_api():
-            body = client.get(f"/api/events/{event.number}/").json()
-            return any(c["kind"] == "respond" and c["breached_at"] for c in body["clocks"])
+        def breach_on_the_desks_page():
+            return event.number in client.get("/notifications/?unread=1").content.decode()
 
-        wait_for(breached_in_api, timeout=120, every=0.5)
+        wait_for(breach_on_the_desks_page, timeout=120, every=0.5)
+        respond.refresh_from_db()
+        assert respond.breached_at is not None
         seen = timezone.now()
         assert seen - respond.due_at < timedelta(seconds=30), seen - respond.due_at
 

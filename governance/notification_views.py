@@ -1,0 +1,77 @@
+"""The bell and the notifications page: a user's own notices, newest first (issue 6)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from governance.notifications import (
+    notification_mark_read,
+    notifications_for,
+    notifications_mark_all_read,
+    notifications_unread_count,
+)
+
+PAGE_SIZE = 30
+# htmx stops polling on this status: an ended session must not keep asking.
+HTMX_STOP_POLLING = 286
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    unread_only = request.GET.get("unread") == "1"
+    notices = notifications_for(user=request.user)
+    if unread_only:
+        notices = notices.filter(read_at__isnull=True)
+    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "governance/notification_list.html",
+        {
+            "page": page,
+            "unread_only": unread_only,
+            "unread": notifications_unread_count(user=request.user),
+        },
+    )
+
+
+@require_GET
+def notification_badge(request: HttpRequest) -> HttpResponse:
+    """The unread count in the header bell; htmx asks for it on load and every 30 s."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=HTMX_STOP_POLLING)
+    return render(
+        request,
+        "governance/_notification_badge.html",
+        {"unread": notifications_unread_count(user=request.user)},
+    )
+
+
+def _next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one notice read; with ``next`` (the case it tells of) go there, else back."""
+    if not notification_mark_read(user=request.user, notification_id=notification_id):
+        raise Http404  # another person's notice is simply not there
+    return redirect(_next(request, "governance:notifications"))
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    notifications_mark_all_read(user=request.user)
+    return redirect("governance:notifications")

@@ -1,0 +1,251 @@
+"""Notices (issue 6): the bell and its list page, and delivery by e-mail and group robot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from events import services
+from events.enforcement import enforce_deadlines
+from governance.models import Delivery, Notification
+from governance.notifications import MAX_ATTEMPTS, deliveries_relay, notify
+from tests.events.test_concurrency import run_at_once
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def tell(world, *recipients, key="k1", title="督办：案件 YH-1 已超时", now=None, **extra):
+    notify(
+        recipients=recipients, kind="deadline_breach", title=title, dedupe_key=key,
+        now=now or timezone.now(), link="/events/YH-1/", body="路灯不亮", **extra,
+    )  # fmt: skip
+
+
+# --- In the application -------------------------------------------------------------------
+def test_each_recipient_gets_each_notice_once(world):
+    tell(world, world.governor, world.governor.pk, world.supervisor)
+    tell(world, world.governor, world.supervisor)  # the same notice written again
+    assert Notification.objects.filter(recipient=world.governor).count() == 1
+    assert Notification.objects.filter(recipient=world.supervisor).count() == 1
+
+
+def test_the_list_shows_my_notices_newest_first_and_nobody_elses(world, client):
+    now = timezone.now()
+    tell(world, world.governor, key="old", title="旧的通知", now=now - timedelta(hours=1))
+    tell(world, world.governor, key="new", title="新的通知", now=now)
+    tell(world, world.neighbour, key="theirs", title="别人的通知", now=now)
+    client.force_login(world.governor)
+    page = client.get("/notifications/").content.decode()
+    assert page.index("新的通知") < page.index("旧的通知")
+    assert "别人的通知" not in page
+    assert 'value="/events/YH-1/"' in page  # opening a notice leads to its case
+    assert 'href="/notifications/"' in page  # the bell goes to the list
+
+
+def test_opening_a_notice_marks_it_read_and_goes_to_the_case(world, client):
+    tell(world, world.governor)
+    notice = Notification.objects.get(recipient=world.governor)
+    client.force_login(world.governor)
+    response = client.post(f"/notifications/{notice.pk}/read/", {"next": notice.link})
+    assert response.status_code == 302 and response["Location"] == "/events/YH-1/"
+    notice.refresh_from_db()
+    first_read = notice.read_at
+    assert first_read is not None
+    client.post(f"/notifications/{notice.pk}/read/")  # twice: the first moment stays
+    notice.refresh_from_db()
+    assert notice.read_at == first_read
+    # Somewhere else than this site is never a destination.
+    response = client.post(f"/notifications/{notice.pk}/read/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/notifications/"
+
+
+def test_another_persons_notice_is_not_found_and_get_does_not_mark(world, client):
+    tell(world, world.supervisor)
+    notice = Notification.objects.get()
+    client.force_login(world.governor)
+    assert client.post(f"/notifications/{notice.pk}/read/").status_code == 404
+    assert client.get(f"/notifications/{notice.pk}/read/").status_code == 405
+    notice.refresh_from_db()
+    assert notice.read_at is None
+
+
+def test_mark_all_read_and_the_unread_filter(world, client):
+    for i in range(3):
+        tell(world, world.governor, key=f"k{i}", title=f"通知{i}")
+    tell(world, world.supervisor, key="k0")
+    client.force_login(world.governor)
+    assert "通知2" in client.get("/notifications/?unread=1").content.decode()
+    assert client.post("/notifications/read-all/").status_code == 302
+    assert not Notification.objects.filter(recipient=world.governor, read_at=None).exists()
+    assert Notification.objects.filter(recipient=world.supervisor, read_at=None).exists()
+    assert "通知2" not in client.get("/notifications/?unread=1").content.decode()
+
+
+def test_marking_read_needs_the_csrf_token(world):
+    tell(world, world.governor)
+    notice = Notification.objects.get()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.governor)
+    assert browser.post(f"/notifications/{notice.pk}/read/").status_code == 403
+    assert browser.post("/notifications/read-all/").status_code == 403
+    notice.refresh_from_db()
+    assert notice.read_at is None
+
+
+def test_the_bell_counts_unread_and_polls_with_htmx(world, client):
+    client.force_login(world.governor)
+    home = client.get("/notifications/").content.decode()
+    assert 'hx-get="/notifications/unread/"' in home and 'hx-trigger="load, every 30s"' in home
+    badge = client.get("/notifications/unread/").content.decode()
+    assert "hidden" in badge  # nothing unread: no badge
+    for i in range(2):
+        tell(world, world.governor, key=f"k{i}")
+    badge = client.get("/notifications/unread/").content.decode()
+    assert ">2</span>" in badge and "hidden" not in badge and 'hx-trigger="every 30s"' in badge
+    # The poll of a signed-out page stops (htmx's 286) instead of swapping in the login page.
+    assert Client().get("/notifications/unread/").status_code == 286
+
+
+def test_the_bells_poll_does_not_keep_an_idle_session_alive(world, client):
+    client.post("/login/", {"username": "governor", "password": PASSWORD})
+    start = timezone.now()
+    for minutes in (10, 20, 29):
+        with time_machine.travel(start + timedelta(minutes=minutes)):
+            assert client.get("/notifications/unread/").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=31)):
+        assert client.get("/notifications/unread/").status_code == 286
+        response = client.get("/notifications/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_breach_reaches_the_owner_the_supervisor_and_the_desk(world, client):
+    start = timezone.now() - timedelta(minutes=20)
+    event = services.event_log(
+        actor=None, block=world.block, category=world.category, description="路灯不亮", now=start
+    )
+    enforce_deadlines()
+    told = set(
+        Notification.objects.filter(kind="deadline_breach").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert told == {"governor", "assistant", "supervisor", "dispatcher"}
+    client.force_login(world.supervisor)
+    page = client.get("/notifications/").content.decode()
+    assert event.number in page and f'value="/events/{event.number}/"' in page
+
+
+# --- Outside the application: e-mail and the group robot -----------------------------------
+def test_the_group_robot_gets_one_markdown_message(world, group_robot, settings):
+    settings.SITE_URL = "https://jdb.example.gov.cn"
+    tell(world, world.dispatcher, webhooks=[group_robot.url, group_robot.url])
+    assert deliveries_relay() == {"delivered": 1, "failed": 0}
+    assert deliveries_relay() == {"delivered": 0, "failed": 0}  # run again: nothing twice
+    (message,) = group_robot.received
+    assert message["path"] == "/cgi-bin/webhook/send?key=street-desk"
+    assert message["content_type"].startswith("application/json")
+    assert message["body"]["msgtype"] == "markdown"
+    content = message["body"]["markdown"]["content"]
+    assert content.splitlines()[0] == "**督办：案件 YH-1 已超时**"
+    assert "(https://jdb.example.gov.cn/events/YH-1/)" in content
+    assert Delivery.objects.get().delivered_at is not None
+
+
+def test_e_mail_goes_to_recipients_with_an_address(world, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "https://jdb.example.gov.cn"
+    world.supervisor.email = "jian@example.gov.cn"
+    world.supervisor.save()
+    tell(world, world.supervisor, world.governor)  # the governor has no address
+    tell(world, world.supervisor)  # the same notice again
+    deliveries_relay()
+    deliveries_relay()
+    (message,) = mail.outbox
+    assert message.to == ["jian@example.gov.cn"]
+    assert message.subject == "督办：案件 YH-1 已超时"
+    assert "https://jdb.example.gov.cn/events/YH-1/" in message.body
+
+
+def test_a_refusing_robot_is_retried_later_and_then_given_up(world, group_robot):
+    group_robot.state.errcode = 93000
+    start = timezone.now()
+    tell(world, world.dispatcher, webhooks=[group_robot.url], now=start)
+    assert deliveries_relay(now=start) == {"delivered": 0, "failed": 1}
+    delivery = Delivery.objects.get()
+    assert "93000" in delivery.last_error and delivery.delivered_at is None
+    assert deliveries_relay(now=start + timedelta(seconds=30)) == {"delivered": 0, "failed": 0}
+    group_robot.state.errcode = 0
+    assert deliveries_relay(now=start + timedelta(minutes=3))["delivered"] == 1
+    assert len(group_robot.received) == 2
+    # A robot that never answers right is given up after MAX_ATTEMPTS, not hammered forever.
+    group_robot.state.errcode = 93000
+    tell(world, world.dispatcher, key="k2", webhooks=[group_robot.url], now=start)
+    later = start
+    for _ in range(MAX_ATTEMPTS + 3):
+        later += timedelta(days=1)
+        deliveries_relay(now=later)
+    assert Delivery.objects.get(dedupe_key="k2").attempts == MAX_ATTEMPTS
+
+
+def test_an_unreachable_robot_fails_cleanly(world, group_robot):
+    url = group_robot.url.replace("127.0.0.1:", "127.0.0.1:1")  # nobody listens there
+    tell(world, world.dispatcher, webhooks=[url])
+    assert deliveries_relay() == {"delivered": 0, "failed": 1}
+    assert Delivery.objects.get().last_error
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_three_relays_at_once_send_each_message_once(world, group_robot):
+    for i in range(40):
+        tell(world, world.dispatcher, key=f"k{i}", title=f"案件{i}", webhooks=[group_robot.url])
+    outcomes = run_at_once(
+        lambda: deliveries_relay(batch=3), lambda: deliveries_relay(batch=3),
+        lambda: deliveries_relay(batch=3),
+    )  # fmt: skip
+    assert all(isinstance(o, dict) for o in outcomes), outcomes
+    assert sum(o["delivered"] for o in outcomes) == 40
+    firsts = [m["body"]["markdown"]["content"].splitlines()[0] for m in group_robot.received]
+    assert len(firsts) == len(set(firsts)) == 40
+
+
+def test_the_command_relays_the_outbox_once_for_cron(world, group_robot):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    tell(world, world.dispatcher, webhooks=[group_robot.url])
+    out = StringIO()
+    call_command("deliver_notifications", stdout=out)
+    call_command("deliver_notifications", stdout=out)
+    assert out.getvalue().splitlines() == ["delivered 1, failed 0", "delivered 0, failed 0"]
+    assert len(group_robot.received) == 1
+
+
+# --- The API (apps) --------------------------------------------------------------------------
+def test_the_api_lists_counts_and_marks_my_notices_only(world, client):
+    tell(world, world.governor, key="a", title="甲")
+    tell(world, world.governor, key="b", title="乙")
+    tell(world, world.neighbour, key="a", title="邻居的")
+    theirs = Notification.objects.get(recipient=world.neighbour)
+    client.force_login(world.governor)
+    listed = client.get("/api/notifications/").json()
+    assert listed["count"] == 2 and {n["title"] for n in listed["results"]} == {"甲", "乙"}
+    assert client.get("/api/notifications/unread-count/").json() == {"unread": 2}
+    mine = listed["results"][0]["id"]
+    body = client.post(f"/api/notifications/{mine}/read/").json()
+    assert body["id"] == mine and body["read_at"]
+    assert client.get("/api/notifications/?unread=1").json()["count"] == 1
+    assert client.post(f"/api/notifications/{theirs.pk}/read/").status_code == 404
+    assert client.post("/api/notifications/read-all/").json() == {"marked": 1}
+    assert client.get("/api/notifications/unread-count/").json() == {"unread": 0}
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    client.logout()
+    assert client.get("/api/notifications/").status_code in (401, 403)
