@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from blocks.models import Area
+from events.public import NOTE_PHONE_RE
 from governance import ratelimit
 from governance.access import scope_for
 from governance.audit import audit
@@ -677,6 +678,7 @@ def joint_groups(request: HttpRequest) -> HttpResponse:
         "liaison/joint_groups.html",
         {
             "groups": groups,
+            "positions": JointGroupMember.Position.choices,
             "missing": missing
             if scope.codes_for({"dispatcher", "street_admin"}) or scope.is_superuser
             else [],
@@ -927,7 +929,8 @@ def problem_list(request: HttpRequest, list_id: int) -> HttpResponse:
             if departments else None,
             "claims": [(d, claims.get(d.pk, 0)) for d in district_departments] if is_street else [],
             "max_claims": ServiceItem.MAX_CLAIMS_PER_QUARTER,
-            "history": selectors.activity_of(plist),
+            # The street's own record; a department sees only its claims and open problems.
+            "history": selectors.activity_of(plist) if is_street else [],
         },
     )  # fmt: skip
 
@@ -1086,7 +1089,10 @@ def public_ledger(request: HttpRequest, street_code: str) -> HttpResponse:
     items = list(selectors.public_ledger(street=street, year=year))
     summaries = {}
     for entry in selectors.public_ledger_entries(items=items):
-        summaries.setdefault(entry.item_id, entry.public_note)
+        # Staff write these for the public; a number typed in by mistake is still masked.
+        summaries.setdefault(
+            entry.item_id, NOTE_PHONE_RE.sub(lambda m: mask_phone(m.group()), entry.public_note)
+        )
     return render(
         request,
         "liaison/public_ledger.html",
