@@ -383,7 +383,9 @@ def seed_links(*, district: Area, rng: random.Random, password: str | None = Non
             if community.code.startswith(demo_street.code):
                 # Last month's and this month's visits (三级干部进区块: 认亲串门).
                 for block in selectors.cadre_blocks(cadre=cadre):
-                    for back in (rng.randint(20, 40), rng.randint(0, max(today.day - 1, 0))):
+                    # Some linked blocks wait for this month's visit: the coverage page shows them.
+                    this_month = [rng.randint(0, today.day - 1)] if rng.random() < 0.7 else []
+                    for back in [rng.randint(today.day, today.day + 25), *this_month]:
                         findings = [
                             {"description": d, "category_code": code, "building": b}
                             for d, code, b in rng.sample(FINDINGS, k=rng.choice((0, 1, 1, 2)))
