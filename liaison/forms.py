@@ -38,7 +38,9 @@ class VisitForm(forms.Form):
     block = forms.ModelChoiceField(queryset=None, label=_("Block"))
     cadre = forms.ModelChoiceField(queryset=None, label=_("Cadre"), required=False)
     kind = forms.ChoiceField(choices=Visit.Kind.choices, label=_("Kind"))
-    visited_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    visited_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     households_visited = forms.IntegerField(min_value=0, max_value=2000, initial=0,
                                             label=_("Households visited"))  # fmt: skip
     participants = forms.IntegerField(min_value=0, max_value=2000, initial=0,
@@ -127,7 +129,9 @@ class MatterReportForm(forms.Form):
 class ClaimForm(forms.Form):
     department = forms.ModelChoiceField(queryset=None, label=_("Department"))
     responsible = forms.ModelChoiceField(queryset=None, label=_("Responsible person"))
-    due_on = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due_on = forms.DateField(
+        label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args, departments, people, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,7 +172,9 @@ class LedgerCloseForm(forms.Form):
 
 class MeetingForm(forms.Form):
     street = forms.ModelChoiceField(queryset=None, label=_("Street"))
-    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    held_on = forms.DateField(
+        label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     title = forms.CharField(max_length=120, label=_("Title"))
     attendees = forms.CharField(max_length=2000, required=False, label=_("Attendees"),
                                 widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
