@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from blocks.models import Area, Posting
 from governance.access import Scope, scope_for
@@ -289,13 +289,19 @@ def is_registered_member(user) -> bool:
 
 
 # --- joint responsibility -------------------------------------------------------------------
+def _members_in_order() -> QuerySet[JointGroupMember]:
+    """District leader first, community cadre last: the order of the five (seed 004)."""
+    rank = Case(
+        *[When(position=p, then=Value(i)) for i, p in enumerate(JointGroupMember.Position.values)]
+    )
+    return JointGroupMember.objects.select_related("department").order_by(rank)
+
+
 def joint_groups(*, user) -> QuerySet[JointGroup]:
     return (
         JointGroup.objects.filter(community_q(scope_for(user)))
         .select_related("community", "community__parent")
-        .prefetch_related(
-            Prefetch("members", queryset=JointGroupMember.objects.select_related("department"))
-        )
+        .prefetch_related(Prefetch("members", queryset=_members_in_order()))
     )
 
 
@@ -304,9 +310,7 @@ def joint_group_for_area(area_code: str) -> JointGroup | None:
     The caller has already shown it may see the case."""
     return (
         JointGroup.objects.filter(area_code=area_code[:COMMUNITY_LEN])
-        .prefetch_related(
-            Prefetch("members", queryset=JointGroupMember.objects.select_related("department"))
-        )
+        .prefetch_related(Prefetch("members", queryset=_members_in_order()))
         .first()
     )
 

@@ -177,7 +177,16 @@ def test_case_page_shows_the_five_officials(client, world, depts, links):
                                      description="路灯不亮")  # fmt: skip
     _login(client, world.governor)
     html = client.get(reverse("events:detail", args=[event.number])).content.decode()
-    assert 'id="joint-group"' in html and "周志强" in html and "马桂英" in html
+    assert 'id="joint-group"' in html
+    # In the order of the five: district, street, department, stationed cadre, community.
+    card = html.split('id="joint-group"')[1]
+    assert (
+        card.index("周志强")
+        < card.index("吴敏")
+        < card.index("郑涛")
+        < card.index("孙丽")
+        < card.index("马桂英")
+    )
     far = event_services.event_log(actor=world.far_governor, block=world.far_block,
                                    category=world.category, description="x")  # fmt: skip
     _login(client, world.far_governor)
