@@ -256,8 +256,9 @@ def _visit_form(request: HttpRequest, data=None) -> VisitForm | None:
     record visits for cadres linked to their blocks."""
     cadre = selectors.cadre_of(request.user)
     if cadre is not None:
-        return VisitForm(data, blocks=selectors.cadre_blocks(cadre=cadre),
-                         initial={"visited_on": timezone.localdate()})  # fmt: skip
+        blocks = selectors.cadre_blocks(cadre=cadre)
+        return VisitForm(data, blocks=blocks,
+                         initial={"visited_on": timezone.localdate(), "block": blocks.first()})  # fmt: skip
     blocks = _acting_blocks(request.user)
     if not blocks.exists():
         return None
@@ -266,7 +267,7 @@ def _visit_form(request: HttpRequest, data=None) -> VisitForm | None:
         links__area_code__in=selectors.cadre_links(user=request.user).values("area_code"),
     ).distinct().select_related("user")  # fmt: skip
     return VisitForm(data, blocks=blocks, cadres=cadres,
-                     initial={"visited_on": timezone.localdate()})  # fmt: skip
+                     initial={"visited_on": timezone.localdate(), "block": blocks.first()})  # fmt: skip
 
 
 @login_required
@@ -393,7 +394,9 @@ def _link_page(request: HttpRequest, leader, token: str) -> HttpResponse:
 @login_required
 def household_leaders(request: HttpRequest) -> HttpResponse:
     blocks = _acting_blocks(request.user)
-    form = HouseholdLeaderForm(request.POST or None, blocks=blocks)
+    form = HouseholdLeaderForm(
+        request.POST or None, blocks=blocks, initial={"block": blocks.first()}
+    )
     if request.method == "POST":
         if not form.is_valid():
             _form_errors(request, form)
@@ -925,7 +928,7 @@ def problem_list(request: HttpRequest, list_id: int) -> HttpResponse:
             "plist": plist, "problems": problems, "is_street": is_street,
             "waiting_items": selectors.submitted_demand_items(problem_list=plist) if is_street else [],
             "claim_form": ClaimForm(departments=departments, people=people,
-                                    initial={"department": departments.first()})
+                                    initial={"department": departments.first(), "responsible": request.user})
             if departments else None,
             "claims": [(d, claims.get(d.pk, 0)) for d in district_departments] if is_street else [],
             "max_claims": ServiceItem.MAX_CLAIMS_PER_QUARTER,

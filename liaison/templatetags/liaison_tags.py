@@ -31,6 +31,26 @@ def liaison_nav(context) -> dict:
     }
 
 
+@register.inclusion_tag("liaison/_tabs.html", takes_context=True)
+def liaison_tabs(context) -> dict:
+    """The link pages a user's roles work with (a department does not compile a
+    community's demand list; a block governor does not claim problems)."""
+    user = context["request"].user
+    scope = scope_for(user)
+    block = bool(scope.codes_for(selectors.BLOCK_STAFF | {"supervisor"}))
+    street = bool(scope.codes_for({"dispatcher", "street_admin"})) or scope.is_superuser
+    watcher = bool(scope.codes)
+    return {
+        "visits": block or street or selectors.cadre_of(user) is not None,
+        "households": block or street,
+        "wishes": block or street or selectors.is_registered_member(user),
+        "demand": block or street,
+        "problems": street or watcher or bool(scope.department_ids),
+        "ledger": watcher or bool(scope.department_ids),
+        "groups": watcher,
+    }
+
+
 @register.inclusion_tag("liaison/_joint_group_card.html")
 def joint_group_card(event) -> dict:
     """五者同责 (seed 004): every case of a community shows its five officials. The case
