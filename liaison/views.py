@@ -74,6 +74,16 @@ def _act(request: HttpRequest, call, success: str):
     return None
 
 
+def _case_or_back(request: HttpRequest, form: CategoryForm, make, success: str, back):
+    """Something found or reported becomes a case: on success, open the case page."""
+    if not form.is_valid():
+        _form_errors(request, form)
+        return back
+    data = form.cleaned_data
+    event = _act(request, lambda: make(data["category"], data["priority"] or None), success)
+    return redirect("events:detail", number=event.number) if event is not None else back
+
+
 def _form_errors(request: HttpRequest, form) -> None:
     messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
 
@@ -338,23 +348,15 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
 @require_POST
 def finding_case(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = _get_finding(request, finding_id)
-    form = CategoryForm(request.POST, prefix=f"f{finding.pk}")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("liaison:visit_detail", visit_id=finding.visit_id)
-    event = _act(
+    return _case_or_back(
         request,
-        lambda: services.finding_to_case(
-            actor=request.user,
-            finding_id=finding.pk,
-            category=form.cleaned_data["category"],
-            priority=form.cleaned_data["priority"] or None,
-        ),  # fmt: skip
+        CategoryForm(request.POST, prefix=f"f{finding.pk}"),
+        lambda category, priority: services.finding_to_case(
+            actor=request.user, finding_id=finding.pk, category=category, priority=priority
+        ),
         _("Logged as a case."),
+        redirect("liaison:visit_detail", visit_id=finding.visit_id),
     )
-    if event is not None:
-        return redirect("events:detail", number=event.number)
-    return redirect("liaison:visit_detail", visit_id=finding.visit_id)
 
 
 def _get_finding(request: HttpRequest, finding_id: int) -> VisitFinding:
@@ -490,22 +492,15 @@ def household_matter_take_down(request: HttpRequest, leader_id: int) -> HttpResp
 def household_matter_decide(request: HttpRequest, matter_id: int, what: str) -> HttpResponse:
     matter = _get(selectors.household_matters(user=request.user), pk=matter_id)
     if what == "accept":
-        form = CategoryForm(request.POST, prefix=f"m{matter.pk}")
-        if not form.is_valid():
-            _form_errors(request, form)
-            return redirect("liaison:household_leaders")
-        event = _act(
+        return _case_or_back(
             request,
-            lambda: services.household_matter_accept(
-                actor=request.user,
-                matter_id=matter.pk,
-                category=form.cleaned_data["category"],
-                priority=form.cleaned_data["priority"] or None,
-            ),  # fmt: skip
+            CategoryForm(request.POST, prefix=f"m{matter.pk}"),
+            lambda category, priority: services.household_matter_accept(
+                actor=request.user, matter_id=matter.pk, category=category, priority=priority
+            ),
             _("Accepted as a case."),
+            redirect("liaison:household_leaders"),
         )
-        if event is not None:
-            return redirect("events:detail", number=event.number)
     elif what == "decline":
         _act(
             request,
