@@ -158,6 +158,9 @@ for model, columns in (
     (LedgerItem, ("__str__", "street", "department", "state", "progress")),
     (ActivityEntry, ("at", "actor", "verb", "object_type", "object_id")),
 ):
+    # A resident's phone stays out of the admin (masked everywhere but for the handler).
+    extra = {"exclude": ("resident_phone",)} if model is Wish else {}
     admin.site.register(
-        model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": columns})
+        model,
+        type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": columns, **extra}),
     )

@@ -159,11 +159,15 @@ def visit_record(
     if block.level != Area.Level.BLOCK:
         raise ValidationError(_("Choose a block."))
     own = cadre.user_id == getattr(actor, "pk", None) and cadre.is_active
-    if own:
-        if not selectors.cadre_blocks(cadre=cadre).filter(pk=block.pk).exists():
-            _deny(_("You are not linked to this block."))
-    elif not scope_for(actor).can_act_in_block(block.code):
+    if not own and not scope_for(actor).can_act_in_block(block.code):
         _deny(_("You may not record visits for this block."))
+    # Whoever records it, the visit is of a cadre linked to the block (or its community).
+    if not cadre.is_active or not selectors.cadre_blocks(cadre=cadre).filter(pk=block.pk).exists():
+        _deny(
+            _("You are not linked to this block.")
+            if own
+            else _("This cadre is not linked to this block.")
+        )
     if visited_on > timezone.localdate(now):
         raise ValidationError(_("A visit cannot be in the future."))
     if kind not in Visit.Kind.values:

@@ -32,6 +32,12 @@ urlpatterns = [
         name="household_matter_decide",
     ),
     path("h/<str:token>/", views.household_report, name="household_report"),
+    path(
+        "households/<int:leader_id>/reveal/",
+        views.household_leader_reveal,
+        name="household_leader_reveal",
+    ),
+    path("wishes/<int:wish_id>/reveal/", views.wish_reveal, name="wish_reveal"),
     path("registrations/", views.registrations, name="registrations"),
     path("wishes/", views.wishes, name="wishes"),
     path("wishes/<int:wish_id>/", views.wish_detail, name="wish_detail"),

@@ -514,6 +514,39 @@ def household_matter_decide(request: HttpRequest, matter_id: int, what: str) -> 
     return redirect("liaison:household_leaders")
 
 
+def _reveal(request: HttpRequest, object_type: str, object_id, phone: str) -> HttpResponse:
+    """Show a resident's number to whoever handles it, with a reason, on the audit log
+    (DESIGN §6) — the same rule as a case's reporter."""
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        return HttpResponse(_("Give the reason."), status=400)
+    audit(action=AuditEntry.Action.REVEAL, actor=request.user, request=request,
+          object_type=object_type, object_id=str(object_id), reason=reason)  # fmt: skip
+    return render(request, "events/_phone.html", {"phone": phone})
+
+
+@login_required
+@require_POST
+def household_leader_reveal(request: HttpRequest, leader_id: int) -> HttpResponse:
+    """The block's staff call their household leader back."""
+    leader = _leader(request, leader_id)
+    if not scope_for(request.user).can_act_in_block(leader.area_code):
+        raise PermissionDenied
+    return _reveal(request, "household_leader", leader.pk, leader.phone)
+
+
+@login_required
+@require_POST
+def wish_reveal(request: HttpRequest, wish_id: int) -> HttpResponse:
+    """The member who took the wish (or the community) calls the resident."""
+    wish = _get(selectors.wishes(user=request.user), pk=wish_id)
+    mine = wish.member is not None and wish.member.user_id == request.user.pk
+    serves = selectors.serves_community(scope_for(request.user), wish.area_code)
+    if not (serves or (mine and wish.state == Wish.State.TAKEN)):
+        raise PermissionDenied
+    return _reveal(request, "wish", wish.pk, wish.resident_phone)
+
+
 REPORTS_PER_HOUR = 20
 
 
@@ -654,6 +687,15 @@ def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
             "serves": serves,
             "mine": wish.member is not None and wish.member.user_id == request.user.pk,
             "phone": mask_phone(wish.resident_phone),
+            "may_reveal": wish.resident_phone
+            and (
+                serves
+                or (
+                    wish.state == Wish.State.TAKEN
+                    and wish.member is not None
+                    and wish.member.user_id == request.user.pk
+                )
+            ),
             "members": PartyMember.objects.filter(community=wish.community, is_active=True)
             .select_related("organisation")
             .order_by("name")

@@ -96,6 +96,10 @@ def test_visit_scoping(world, links):
     with pytest.raises(ValidationError):
         services.visit_record(actor=links.cadre_user, cadre=links.cadre, block=world.block,
                               visited_on=links.today + timedelta(days=1))  # fmt: skip
+    # Staff record visits only of a cadre linked to the block.
+    with pytest.raises(PermissionDenied):
+        services.visit_record(actor=world.neighbour, cadre=links.cadre, block=world.neighbour_block,
+                              visited_on=links.today)  # fmt: skip
     # Only the street links cadres.
     with pytest.raises(PermissionDenied):
         services.cadre_link(actor=world.governor, cadre=links.cadre, area=world.neighbour_block,

@@ -319,3 +319,30 @@ def test_ledger_pages_and_public_list_without_login(client, world, depts, links)
     assert rows[0][2] == "白石社区加装电梯 4 台" and rows[0][6] == 100
     _login(client, world.other_dispatcher)
     assert client.get(url).status_code == 404
+
+
+def test_phones_are_revealed_only_to_whoever_handles_them_with_a_reason(client, world, links):
+    member = services.member_register(actor=world.governor, community=world.community, name="王秀英",
+                                      user=links.member_user)  # fmt: skip
+    wish = services.wish_post(actor=world.governor, community=world.community, title="修水龙头",
+                              resident_name="李大爷", resident_phone="13911112222")  # fmt: skip
+    services.wish_assign(actor=world.governor, wish_id=wish.pk, member_id=member.pk)
+    url = reverse("liaison:wish_reveal", args=[wish.pk])
+    _login(client, links.member_user)
+    assert client.post(url, {"reason": "联系居民"}).status_code == 403  # not taken yet
+    services.wish_take(actor=links.member_user, wish_id=wish.pk)
+    assert client.post(url, {"reason": ""}).status_code == 400
+    response = client.post(url, {"reason": "上门前电话联系"})
+    assert response.content.decode().strip() == "13911112222"
+    entry = AuditEntry.objects.get(action="reveal", object_type="wish")
+    assert entry.actor == links.member_user and entry.reason == "上门前电话联系"
+    _login(client, world.far_governor)
+    assert client.post(url, {"reason": "x"}).status_code == 404
+
+    leader, _token = services.household_leader_create(actor=world.governor, block=world.block, name="赵桂兰",
+                                                      phone="13812345678", households=20)  # fmt: skip
+    url = reverse("liaison:household_leader_reveal", args=[leader.pk])
+    _login(client, world.supervisor)  # sees the block, does not handle its matters
+    assert client.post(url, {"reason": "x"}).status_code == 403
+    _login(client, world.governor)
+    assert client.post(url, {"reason": "回电核实"}).content.decode().strip() == "13812345678"
