@@ -70,12 +70,18 @@ def sees_community(scope: Scope, community_code: str) -> bool:
     return scope.covers(community_code) or community_code[:COMMUNITY_LEN] in home_communities(scope)
 
 
+def either(base: Q, extra: Q) -> Q:
+    """``base | extra``, where an empty ``base`` (everything: a superuser) stays everything —
+    ``Q() | x`` would be only ``x``."""
+    return base | extra if base else base
+
+
 def community_q(scope: Scope, field_name: str = "area_code") -> Q:
     """Rows of the communities the user sees (their block's community, or under their area)."""
     q = scope.area_q(field_name)
     homes = home_communities(scope)
     for code in homes:
-        q |= Q(**{f"{field_name}__startswith": code})
+        q = either(q, Q(**{f"{field_name}__startswith": code}))
     return q
 
 
@@ -96,7 +102,7 @@ def cadre_links(*, user) -> QuerySet[CadreLink]:
     visible = community_q(scope)
     cadre = cadre_of(user)
     if cadre is not None:
-        visible |= Q(cadre=cadre)
+        visible = either(visible, Q(cadre=cadre))
     return (
         CadreLink.objects.filter(visible, ended_on__isnull=True)
         .select_related("cadre__user", "area", "area__parent")
@@ -122,7 +128,7 @@ def visits(*, user) -> QuerySet[Visit]:
     visible = scope.area_q("area_code")
     cadre = cadre_of(user)
     if cadre is not None:
-        visible |= Q(cadre=cadre)
+        visible = either(visible, Q(cadre=cadre))
     return (
         Visit.objects.filter(visible)
         .select_related("cadre__user", "block", "block__parent")
@@ -270,7 +276,7 @@ def wishes(*, user) -> QuerySet[Wish]:
     scope = scope_for(user)
     visible = community_q(scope)
     if getattr(user, "is_authenticated", False):
-        visible |= Q(member__user=user)
+        visible = either(visible, Q(member__user=user))
     return Wish.objects.filter(visible).select_related("community", "member", "member__user")
 
 
@@ -349,9 +355,12 @@ def problem_lists(*, user) -> QuerySet[ProblemList]:
     scope = scope_for(user)
     visible = scope.area_q("area_code")
     if scope.department_ids:
-        visible |= Q(
-            state__in=[ProblemList.State.PUBLISHED, ProblemList.State.CLOSED],
-            street__parent__departments__in=scope.department_ids,
+        visible = either(
+            visible,
+            Q(
+                state__in=[ProblemList.State.PUBLISHED, ProblemList.State.CLOSED],
+                street__parent__departments__in=scope.department_ids,
+            ),
         )
     return (
         ProblemList.objects.filter(visible)
@@ -382,7 +391,7 @@ def problems_of(*, user, problem_list: ProblemList) -> list[Problem]:
 def service_items(*, user) -> QuerySet[ServiceItem]:
     """A department sees only what it claimed; street staff and leaders their streets'."""
     scope = scope_for(user)
-    visible = scope.area_q("area_code") | Q(department_id__in=scope.department_ids)
+    visible = either(scope.area_q("area_code"), Q(department_id__in=scope.department_ids))
     return ServiceItem.objects.filter(visible).select_related(
         "problem", "problem__problem_list", "problem__problem_list__street", "department",
         "responsible",
@@ -402,7 +411,12 @@ def meetings(*, user) -> QuerySet[JointMeeting]:
 # --- the livelihood ledger ------------------------------------------------------------------
 def ledger_items(*, user) -> QuerySet[LedgerItem]:
     scope = scope_for(user)
-    visible = scope.area_q("area_code") | Q(department_id__in=scope.department_ids)
+    # The ledger is public per street: block staff see their street's too.
+    streets = {c[:STREET_LEN] for c in scope.codes if len(c) >= STREET_LEN}
+    visible = either(
+        scope.area_q("area_code"),
+        Q(department_id__in=scope.department_ids) | Q(area_code__in=streets),
+    )
     return LedgerItem.objects.filter(visible).select_related("street", "department")
 
 

@@ -39,15 +39,16 @@ def liaison_tabs(context) -> dict:
     scope = scope_for(user)
     block = bool(scope.codes_for(selectors.BLOCK_STAFF | {"supervisor"}))
     street = bool(scope.codes_for({"dispatcher", "street_admin"})) or scope.is_superuser
-    watcher = bool(scope.codes)
+    # Street and district people: leaders watch the lists, the ledger and the five officials.
+    watcher = street or bool(scope.codes_for({"leader", "administrator"}))
     return {
         "visits": block or street or selectors.cadre_of(user) is not None,
         "households": block or street,
         "wishes": block or street or selectors.is_registered_member(user),
         "demand": block or street,
         "problems": street or watcher or bool(scope.department_ids),
-        "ledger": watcher or bool(scope.department_ids),
-        "groups": watcher,
+        "ledger": watcher or block or bool(scope.department_ids),
+        "groups": watcher or block,
     }
 
 

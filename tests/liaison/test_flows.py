@@ -431,3 +431,25 @@ def test_a_new_community_outside_every_scope_is_not_served(world):
     lonely = area("430302002002", "新社区")
     with pytest.raises(PermissionDenied):
         services.wish_post(actor=world.governor, community=lonely, title="x", resident_name="y")
+
+
+def test_a_superuser_sees_everything_and_block_staff_their_streets_ledger(world, depts, links):
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    _visit(world, links)
+    item = services.ledger_enter(
+        actor=world.dispatcher, street=world.street, year=2026, title="加装电梯"
+    )
+    member = services.member_register(
+        actor=world.governor, community=world.community, name="王秀英"
+    )
+    wish = services.wish_post(
+        actor=world.governor, community=world.community, title="x", resident_name="y"
+    )
+    services.wish_assign(actor=world.governor, wish_id=wish.pk, member_id=member.pk)
+    assert selectors.visits(user=admin).count() == 1
+    assert list(selectors.ledger_items(user=admin)) == [item]
+    assert list(selectors.wishes(user=admin)) == [wish]
+    assert selectors.cadre_links(user=admin).count() == 1
+    # The ledger is public per street: the block's governor reads it, the far street's does not.
+    assert list(selectors.ledger_items(user=world.governor)) == [item]
+    assert not selectors.ledger_items(user=world.far_governor).exists()
