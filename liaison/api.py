@@ -99,13 +99,42 @@ class CadreLinkSerializer(serializers.ModelSerializer):
         return _name(obj.cadre.user)
 
 
-class CadreLinkViewSet(viewsets.ReadOnlyModelViewSet):
-    """Active links of cadres to blocks (三级干部进区块) in the user's areas."""
+class CadreLinkInput(serializers.Serializer):
+    cadre = serializers.CharField(help_text="username of the cadre")
+    area = serializers.CharField(help_text="block or community code")
+    role = serializers.CharField(help_text="liaison | publicity | service | vanguard")
+
+
+class CadreLinkViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Active links of cadres to blocks (三级干部进区块) in the user's areas; the street
+    creates them and ``end``s them."""
 
     serializer_class = CadreLinkSerializer
 
     def get_queryset(self):
         return selectors.cadre_links(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        data = CadreLinkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = data.validated_data
+        area = Area.objects.filter(
+            scope_for(request.user).area_q("code"), code=data["area"],
+            level__in=[Area.Level.BLOCK, Area.Level.COMMUNITY],
+        ).first()  # fmt: skip
+        cadre = DeployedCadre.objects.filter(user__username=data["cadre"], is_active=True).first()
+        if area is None:
+            raise NotFound()
+        if cadre is None:
+            raise serializers.ValidationError({"cadre": [_("No such cadre.")]})
+        link = services.cadre_link(actor=request.user, cadre=cadre, area=area, role=data["role"])
+        return Response(CadreLinkSerializer(link).data, status=201)
+
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        link = self.get_object()
+        link = _call(lambda: services.cadre_unlink(actor=request.user, link_id=link.pk))
+        return Response(CadreLinkSerializer(link).data)
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -128,6 +157,11 @@ class FindingInput(serializers.Serializer):
     description = serializers.CharField(max_length=2000)
     category_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
     building = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class FindingCloseInput(serializers.Serializer):
+    solved = serializers.BooleanField()
+    note = serializers.CharField(max_length=300)
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -209,6 +243,21 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response({"event": event.number, "link": reverse("events:detail", args=[event.number])},
                         status=201)  # fmt: skip
 
+    @action(detail=False, methods=["post"], url_path=r"findings/(?P<finding_id>\d+)/close",
+            serializer_class=FindingCloseInput)  # fmt: skip
+    def finding_close(self, request, finding_id=None):
+        """Solved on the spot (``solved: true``) or not a case, with a note."""
+        data = FindingCloseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        finding = _call(
+            lambda: selectors.finding_get(user=request.user, finding_id=int(finding_id))
+        )
+        finding = _call(lambda: services.finding_close(
+            actor=request.user, finding_id=finding.pk, solved=data.validated_data["solved"],
+            note=data.validated_data["note"],
+        ))  # fmt: skip
+        return Response(FindingSerializer(finding).data)
+
 
 # --- household leaders ------------------------------------------------------------------------
 class HouseholdLeaderSerializer(serializers.ModelSerializer):
@@ -231,6 +280,11 @@ class HouseholdLeaderInput(serializers.Serializer):
     covers = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
 
 
+class MatterInput(serializers.Serializer):
+    description = serializers.CharField(max_length=2000)
+    building = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
 class HouseholdLeaderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = HouseholdLeaderSerializer
 
@@ -248,6 +302,35 @@ class HouseholdLeaderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
             reverse("liaison:household_report", args=[token])
         )
         return Response(body, status=201)
+
+    @action(detail=True, methods=["post"], url_path="new-link")
+    def new_link(self, request, pk=None):
+        """A new personal report link; the old one stops working. Shown only in this answer."""
+        leader = self.get_object()
+        token = _call(
+            lambda: services.household_leader_new_link(actor=request.user, leader_id=leader.pk)
+        )
+        link = request.build_absolute_uri(reverse("liaison:household_report", args=[token]))
+        return Response({"report_link": link})
+
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        leader = self.get_object()
+        leader = _call(
+            lambda: services.household_leader_end(actor=request.user, leader_id=leader.pk)
+        )
+        return Response(HouseholdLeaderSerializer(leader).data)
+
+    @action(detail=True, methods=["post"], serializer_class=MatterInput)
+    def matters(self, request, pk=None):
+        """Staff take down what the household leader says on the phone (attributed to them)."""
+        leader = self.get_object()
+        data = MatterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        matter = services.household_matter_report(
+            leader=leader, actor=request.user, **data.validated_data
+        )
+        return Response(HouseholdMatterSerializer(matter).data, status=201)
 
 
 class HouseholdMatterSerializer(serializers.ModelSerializer):
@@ -308,11 +391,29 @@ class OrganisationSerializer(serializers.ModelSerializer):
         ]
 
 
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+class OrganisationInput(serializers.Serializer):
+    community = serializers.CharField()
+    name = serializers.CharField(max_length=100)
+    contact_name = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+
+
+class OrganisationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """双报到: party organisations registered with a community (with their members' counts)."""
+
     serializer_class = OrganisationSerializer
 
     def get_queryset(self):
         return selectors.organisations(user=self.request.user).order_by("area_code", "name")
+
+    def create(self, request, *args, **kwargs):
+        data = OrganisationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = dict(data.validated_data)
+        community = _area(request.user, data.pop("community"), Area.Level.COMMUNITY)
+        org = services.organisation_register(actor=request.user, community=community, **data)
+        return Response({"id": org.pk, "name": org.name}, status=201)
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -331,11 +432,46 @@ class MemberSerializer(serializers.ModelSerializer):
         return mask_phone(obj.phone)
 
 
-class MemberViewSet(viewsets.ReadOnlyModelViewSet):
+class MemberInput(serializers.Serializer):
+    community = serializers.CharField()
+    name = serializers.CharField(max_length=40)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    organisation = serializers.IntegerField(required=False)
+    username = serializers.CharField(
+        required=False, help_text="the member's account, to take wishes"
+    )
+
+
+class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """双报到: in-service members registered where they live, with their wishes' counts."""
+
     serializer_class = MemberSerializer
 
     def get_queryset(self):
         return selectors.members(user=self.request.user).order_by("area_code", "name")
+
+    def create(self, request, *args, **kwargs):
+        data = MemberInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = data.validated_data
+        community = _area(request.user, data["community"], Area.Level.COMMUNITY)
+        org = user = None
+        if data.get("organisation"):
+            org = selectors.organisations(user=request.user).filter(pk=data["organisation"]).first()
+            if org is None:
+                raise serializers.ValidationError({"organisation": [_("No such organisation.")]})
+        if data.get("username"):
+            user = get_user_model().objects.filter(username=data["username"]).first()
+            if user is None:
+                raise serializers.ValidationError(
+                    {"username": [_("No account with that username.")]}
+                )
+        member = services.member_register(
+            actor=request.user, community=community, name=data["name"], phone=data["phone"],
+            organisation=org, user=user,
+        )  # fmt: skip
+        return Response(self.get_serializer(selectors.members(user=request.user).get(pk=member.pk)).data,
+                        status=201)  # fmt: skip
 
 
 class WishSerializer(serializers.ModelSerializer):
@@ -440,14 +576,50 @@ class EvaluationInput(serializers.Serializer):
     comment = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class JointGroupViewSet(viewsets.ReadOnlyModelViewSet):
-    """五者同责 groups by community code; ``evaluate`` records a two-way evaluation."""
+class OfficialInput(serializers.Serializer):
+    name = serializers.CharField(max_length=40)
+    title = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    department = serializers.SlugField(required=False, help_text="department code")
+
+
+class JointGroupInput(serializers.Serializer):
+    community = serializers.CharField()
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    district_leader = OfficialInput()
+    street_leader = OfficialInput()
+    department_leader = OfficialInput()
+    stationed_cadre = OfficialInput()
+    community_cadre = OfficialInput()
+
+
+class JointGroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """五者同责 groups by community code: the street names (or renames) the five officials
+    with a POST; ``evaluate`` records a two-way evaluation."""
 
     serializer_class = JointGroupSerializer
     lookup_field = "area_code"
 
     def get_queryset(self):
         return selectors.joint_groups(user=self.request.user).order_by("area_code")
+
+    def create(self, request, *args, **kwargs):
+        data = JointGroupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = data.validated_data
+        community = _area(request.user, data["community"], Area.Level.COMMUNITY)
+        members = {}
+        for position in JointGroupMember.Position.values:
+            row = dict(data[position])
+            code = row.pop("department", None)
+            row["department"] = (
+                Department.objects.filter(code=code, district__code=community.code[:6]).first()
+                if code
+                else None
+            )
+            members[position] = row
+        group = services.joint_group_set(actor=request.user, community=community, members=members,
+                                         note=data["note"])  # fmt: skip
+        return Response(JointGroupSerializer(self.get_queryset().get(pk=group.pk)).data, status=201)
 
     @action(detail=True, methods=["post"], serializer_class=EvaluationInput)
     def evaluate(self, request, area_code=None):
@@ -637,6 +809,14 @@ class ProblemListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         plist = self.get_object()
         plist = _call(
             lambda: services.problem_list_publish(actor=request.user, problem_list_id=plist.pk)
+        )
+        return Response(self.get_serializer(plist).data)
+
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        plist = self.get_object()
+        plist = _call(
+            lambda: services.problem_list_close(actor=request.user, problem_list_id=plist.pk)
         )
         return Response(self.get_serializer(plist).data)
 

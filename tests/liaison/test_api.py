@@ -122,3 +122,58 @@ def test_ledger_over_the_api(world, depts):
     ).json()
     assert closed["state"] == "closed" and closed["progress"] == 100
     assert _api(world.other_dispatcher).get(f"/api/ledger-items/{item['id']}/").status_code == 404
+
+
+def test_registrations_links_and_five_officials_over_the_api(world, depts, links):
+    street, governor = _api(world.dispatcher), _api(world.governor)
+    # The street links a cadre and ends the link; a governor may not link.
+    assert governor.post("/api/cadre-links/", {"cadre": "cadre", "area": world.block.code,
+                                               "role": "service"}).status_code == 403  # fmt: skip
+    made = street.post("/api/cadre-links/", {"cadre": "cadre", "area": world.neighbour_block.code,
+                                             "role": "service"})  # fmt: skip
+    assert made.status_code == 201, made.json()
+    assert street.post(f"/api/cadre-links/{made.json()['id']}/end/").json()["ended_on"]
+    # 双报到 through the API, counted on the list.
+    org = governor.post(
+        "/api/party-organisations/", {"community": world.community.code, "name": "区税务局党支部"}
+    )
+    assert org.status_code == 201
+    member = governor.post("/api/party-members/", {"community": world.community.code, "name": "王秀英",
+                                                   "phone": "13700001111", "organisation": org.json()["id"],
+                                                   "username": "member"})  # fmt: skip
+    assert member.status_code == 201 and member.json()["phone"] == "137****1111"
+    assert _api(world.far_governor).post("/api/party-members/", {"community": world.community.code,
+                                                                 "name": "x"}).status_code == 404  # fmt: skip
+    # The five officials, named by the street; a governor may not.
+    body = {"community": world.community.code, **{
+        p: {"name": n} for p, n in zip(
+            ("district_leader", "street_leader", "department_leader", "stationed_cadre", "community_cadre"),
+            ("周志强", "吴敏", "郑涛", "孙丽", "马桂英"), strict=True)}}  # fmt: skip
+    body["department_leader"]["department"] = "cgzf"
+    assert governor.post("/api/joint-groups/", body, format="json").status_code == 403
+    group = street.post("/api/joint-groups/", body, format="json")
+    assert group.status_code == 201
+    assert [m["name"] for m in group.json()["members"]] == [
+        "周志强",
+        "吴敏",
+        "郑涛",
+        "孙丽",
+        "马桂英",
+    ]
+    assert group.json()["members"][2]["department"] == "城管执法"
+    # A household leader's matter taken down by phone, and a finding solved on the spot.
+    leader = governor.post("/api/household-leaders/", {"block": world.block.code, "name": "赵桂兰",
+                                                       "households": 20}).json()  # fmt: skip
+    assert "/links/h/" in leader["report_link"]
+    taken = governor.post(
+        f"/api/household-leaders/{leader['id']}/matters/", {"description": "楼上漏水"}
+    )
+    assert taken.status_code == 201 and taken.json()["channel"] == "staff"
+    new = governor.post(f"/api/household-leaders/{leader['id']}/new-link/").json()["report_link"]
+    assert new != leader["report_link"]
+    visit = _api(links.cadre_user).post("/api/visits/", {
+        "block": world.block.code, "visited_on": links.today.isoformat(),
+        "findings": [{"description": "楼道灯不亮"}]}, format="json").json()  # fmt: skip
+    closed = _api(links.cadre_user).post(f"/api/visits/findings/{visit['findings'][0]['id']}/close/",
+                                         {"solved": True, "note": "已换灯泡"})  # fmt: skip
+    assert closed.status_code == 200 and closed.json()["state"] == "solved"
