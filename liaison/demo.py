@@ -458,7 +458,9 @@ def seed_links(*, district: Area, rng: random.Random, password: str | None = Non
             counts["wishes"] += 1
             if w_index == 0:
                 continue  # waits for the community
-            member = members[w_index % len(members)]
+            # The first member (the "member" login in the first community) has one assigned
+            # and one taken; the others are spread.
+            member = members[0] if w_index in (1, 2) else members[w_index % len(members)]
             services.wish_assign(actor=governor, wish_id=wish.pk, member_id=member.pk, now=now)
             if w_index >= 2:
                 services.wish_take(actor=governor, wish_id=wish.pk, now=now)
@@ -481,6 +483,15 @@ def seed_links(*, district: Area, rng: random.Random, password: str | None = Non
                 for position in JOINT_TITLES
             },
         )  # fmt: skip
+
+    # Last year's 双向评价 of the demo street's first community, both ways.
+    first = demo_street.children.order_by("code").first()
+    first_governor = _actor(first.children.order_by("code").first().code, Posting.Role.GOVERNOR)
+    for member in first.joint_group.members.all():
+        services.two_way_evaluate(actor=first_governor, member_id=member.pk, year=year - 1,
+                                  direction="upward", score=rng.randint(80, 98), now=now)  # fmt: skip
+        services.two_way_evaluate(actor=desks[demo_street.code], member_id=member.pk, year=year - 1,
+                                  direction="downward", score=rng.randint(75, 95), now=now)  # fmt: skip
 
     # This quarter's loop in the demo street: demand lists → problem list → service list.
     desk = desks[demo_street.code]

@@ -781,7 +781,14 @@ def joint_group(request: HttpRequest, code: str) -> HttpResponse:
             "may_rate_down": scope.can_act_in_street(community.code),
             "own_member_ids": [m.pk for m in current.values() if m.user_id == request.user.pk],
             "departments": _district_departments(request.user) if scope.can_act_in_street(community.code) else [],
-            "directions": TwoWayEvaluation.Direction.choices,
+            "directions": [
+                (value, label)
+                for value, label in TwoWayEvaluation.Direction.choices
+                if (value == "upward" and community.code in selectors.home_communities(scope, selectors.BLOCK_STAFF))
+                or (value == "downward" and (scope.can_act_in_street(community.code)
+                                             or any(m.user_id == request.user.pk for m in current.values())))
+            ],
+            "years": [year - 1, year + 1],
         },
     )  # fmt: skip
 
