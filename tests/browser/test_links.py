@@ -12,10 +12,15 @@ from events.models import Event
 from liaison import services
 from liaison.models import HouseholdMatter, VisitFinding
 from tests.browser.conftest import snap, watch_console
-from tests.liaison.conftest import links  # noqa: F401 (the personas of the links)
+from tests.liaison.conftest import make_links
 from tests.liaison.test_flows import _five
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def links(world, depts):
+    return make_links(world, depts)
 
 
 def fits_the_screen(page) -> bool:

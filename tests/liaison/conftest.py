@@ -12,8 +12,12 @@ from tests.factories import UserFactory
 
 @pytest.fixture
 def links(world, depts):
-    """A district cadre linked to the world's block, and a registered member with an
-    account in the world's community."""
+    return make_links(world, depts)
+
+
+def make_links(world, depts) -> SimpleNamespace:
+    """A district cadre linked to the world's block, and a user who will register as a
+    party member in the world's community."""
     cadre_user = UserFactory(username="cadre", full_name="刘建国")
     cadre = DeployedCadre.objects.create(
         user=cadre_user, district=world.district, level=DeployedCadre.Level.DISTRICT,
