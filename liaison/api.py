@@ -754,6 +754,27 @@ class ProblemListSerializer(serializers.ModelSerializer):
         return ProblemSerializer(selectors.problems_of(user=user, problem_list=obj), many=True).data
 
 
+class ProblemListSummarySerializer(serializers.ModelSerializer):
+    """A row of the list: counts instead of the problems (one query for any number)."""
+
+    street = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    problem_count = serializers.IntegerField(read_only=True)
+    claimed_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ProblemList
+        fields = [
+            "id",
+            "street",
+            "year",
+            "quarter",
+            "state",
+            "published_at",
+            "problem_count",
+            "claimed_count",
+        ]
+
+
 class ProblemInput(serializers.Serializer):
     title = serializers.CharField(max_length=120)
     description = serializers.CharField(
@@ -781,6 +802,9 @@ class ProblemListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         return selectors.problem_lists(user=self.request.user).order_by(
             "-year", "-quarter", "area_code"
         )
+
+    def get_serializer_class(self):
+        return ProblemListSummarySerializer if self.action == "list" else ProblemListSerializer
 
     def create(self, request, *args, **kwargs):
         data = QuarterInput(data=request.data)

@@ -66,7 +66,7 @@ def problem_list_workbook(plist: ProblemList, problems) -> tuple[Workbook, str]:
     for problem in problems:
         item = getattr(problem, "service_item", None) if hasattr(problem, "service_item") else None
         sheet.append([
-            problem.number, problem.title, problem.demand_items.count(),
+            problem.number, problem.title, len(problem.demand_items.all()),
             str(item.department) if item else "", _name(item.responsible) if item else "",
             item.due_on if item else None, item.get_state_display() if item else _("open"),
             item.result if item else "",

@@ -59,3 +59,31 @@ def test_list_pages_do_not_query_per_row(client, world, links, name, params):
     _grow(world, links, 12, 20)
     many = _queries(client, reverse(name), **params)
     assert many == few, (name, few, many)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/visits/",
+        "/api/cadre-links/",
+        "/api/wishes/",
+        "/api/ledger-items/",
+        "/api/problem-lists/",
+    ],
+)
+def test_api_lists_do_not_query_per_row(client, world, links, path):
+    from liaison.models import ProblemList
+
+    client.force_login(world.dispatcher)
+    _grow(world, links, 2, 10)
+    ProblemList.objects.create(
+        street=world.street, area_code=world.street.code, year=2025, quarter=1
+    )
+    few = _queries(client, path)
+    _grow(world, links, 12, 20)
+    for quarter in (2, 3, 4):
+        ProblemList.objects.create(
+            street=world.street, area_code=world.street.code, year=2025, quarter=quarter
+        )
+    many = _queries(client, path)
+    assert many == few, (path, few, many)
