@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -1025,3 +1025,48 @@ def ledger_close(
         )  # fmt: skip
         _log(actor=actor, verb="close", obj=item, now=now)
     return item
+
+
+# --- reminders (run daily: ``manage.py remind_links`` or the Celery task) ---------------------
+REMIND_DAYS_BEFORE = 3
+
+
+def links_remind(*, now: datetime | None = None) -> dict[str, int]:
+    """Tell each department of its service items due within three days or overdue, and each
+    street of its ledger items past their target. One notice per item and day (the outbox
+    dedupes), so running it twice, or twice at once, sends nothing twice."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sent = {"service_items": 0, "ledger_items": 0}
+    items = (
+        ServiceItem.objects.filter(due_on__lte=today + timedelta(days=REMIND_DAYS_BEFORE))
+        .exclude(state=ServiceItem.State.DONE)
+        .select_related("problem", "department")
+    )
+    for item in items:
+        overdue = item.due_on < today
+        title = (
+            _("Overdue since %(day)s: %(problem)s") if overdue else _("Due on %(day)s: %(problem)s")
+        ) % {"day": item.due_on.isoformat(), "problem": item.problem.title}
+        with transaction.atomic():
+            notify(
+                recipients={item.responsible_id, item.claimed_by_id}, kind="service_item_due",
+                title=title, link=reverse("liaison:service_items"),
+                dedupe_key=f"service_item_due:{item.pk}:{today.isoformat()}", now=now,
+            )  # fmt: skip
+        sent["service_items"] += 1
+    late = LedgerItem.objects.filter(target_on__lt=today).exclude(state=LedgerItem.State.CLOSED)
+    for item in late:
+        desk = Posting.objects.filter(
+            area__code=item.area_code, ended_on__isnull=True,
+            role__in=[Posting.Role.DISPATCHER, Posting.Role.STREET_ADMIN],
+        ).values_list("user_id", flat=True)  # fmt: skip
+        with transaction.atomic():
+            notify(
+                recipients=set(desk), kind="ledger_item_late",
+                title=_("Ledger item past its target date: %(title)s") % {"title": item.title},
+                link=reverse("liaison:ledger_item", args=[item.pk]),
+                dedupe_key=f"ledger_item_late:{item.pk}:{today.isoformat()}", now=now,
+            )  # fmt: skip
+        sent["ledger_items"] += 1
+    return sent

@@ -453,3 +453,35 @@ def test_a_superuser_sees_everything_and_block_staff_their_streets_ledger(world,
     # The ledger is public per street: the block's governor reads it, the far street's does not.
     assert list(selectors.ledger_items(user=world.governor)) == [item]
     assert not selectors.ledger_items(user=world.far_governor).exists()
+
+
+def test_reminders_once_a_day_for_due_service_items_and_late_ledger_items(world, depts, links):
+    from django.core.management import call_command
+
+    plist = services.problem_list_open(
+        actor=world.dispatcher, street=world.street, year=2026, quarter=4
+    )
+    problem = services.problem_add(
+        actor=world.dispatcher, problem_list_id=plist.pk, title="路灯不亮"
+    )
+    services.problem_list_publish(actor=world.dispatcher, problem_list_id=plist.pk)
+    item = services.service_claim(actor=depts.cgzf.officer, problem_id=problem.pk, department=depts.cgzf.department,
+                                  responsible=depts.cgzf.officer, due_on=links.today + timedelta(days=10))  # fmt: skip
+    ledger = services.ledger_enter(actor=world.dispatcher, street=world.street, year=2026, title="加装电梯",
+                                   target_on=links.today - timedelta(days=1))  # fmt: skip
+    assert services.links_remind() == {"service_items": 0, "ledger_items": 1}
+    assert (
+        Notification.objects.filter(recipient=world.dispatcher, kind="ledger_item_late").count()
+        == 1
+    )
+    ServiceItem.objects.filter(pk=item.pk).update(due_on=links.today - timedelta(days=1))
+    call_command("remind_links")
+    call_command("remind_links")  # twice the same day: nothing twice
+    assert (
+        Notification.objects.filter(recipient=depts.cgzf.officer, kind="service_item_due").count()
+        == 1
+    )
+    assert Notification.objects.filter(kind="ledger_item_late").count() == 1
+    services.service_done(actor=depts.cgzf.officer, item_id=item.pk, result="已修复")
+    services.ledger_close(actor=world.dispatcher, item_id=ledger.pk, evidence="已验收")
+    assert services.links_remind() == {"service_items": 0, "ledger_items": 0}
