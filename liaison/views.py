@@ -794,6 +794,20 @@ def joint_group(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- the quarterly loop -------------------------------------------------------------------------
+def _open_quarter(request: HttpRequest, open_list, detail: str, back: str) -> HttpResponse:
+    """Open (or find) a quarter's list and go to it."""
+    year, quarter = current_quarter(timezone.localdate())
+    made = _act(
+        request,
+        lambda: open_list(
+            year=_int(request.POST.get("year"), year),
+            quarter=_int(request.POST.get("quarter"), quarter),
+        ),
+        _("Opened."),
+    )
+    return redirect(detail, list_id=made.pk) if made is not None else redirect(back)
+
+
 @login_required
 def demand_lists(request: HttpRequest) -> HttpResponse:
     communities = _served_communities(request.user)
@@ -804,13 +818,14 @@ def demand_lists(request: HttpRequest) -> HttpResponse:
         )
         if community is None:
             raise Http404
-        made = _act(request, lambda: services.demand_list_open(
-            actor=request.user, community=community, year=_int(request.POST.get("year"), year),
-            quarter=_int(request.POST.get("quarter"), quarter),
-        ), _("Opened."))  # fmt: skip
-        if made is not None:
-            return redirect("liaison:demand_list", list_id=made.pk)
-        return redirect("liaison:demand_lists")
+        return _open_quarter(
+            request,
+            lambda **when: services.demand_list_open(
+                actor=request.user, community=community, **when
+            ),
+            "liaison:demand_list",
+            "liaison:demand_lists",
+        )
     return render(
         request,
         "liaison/demand_lists.html",
@@ -903,13 +918,12 @@ def problem_lists(request: HttpRequest) -> HttpResponse:
     year, quarter = current_quarter(timezone.localdate())
     if request.method == "POST":
         street = _get(streets, pk=_int(request.POST.get("street")))
-        made = _act(request, lambda: services.problem_list_open(
-            actor=request.user, street=street, year=_int(request.POST.get("year"), year),
-            quarter=_int(request.POST.get("quarter"), quarter),
-        ), _("Opened."))  # fmt: skip
-        if made is not None:
-            return redirect("liaison:problem_list", list_id=made.pk)
-        return redirect("liaison:problem_lists")
+        return _open_quarter(
+            request,
+            lambda **when: services.problem_list_open(actor=request.user, street=street, **when),
+            "liaison:problem_list",
+            "liaison:problem_lists",
+        )
     return render(
         request,
         "liaison/problem_lists.html",
