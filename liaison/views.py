@@ -40,6 +40,7 @@ from liaison.forms import (
     VisitForm,
 )
 from liaison.models import (
+    DemandItem,
     Department,
     DeployedCadre,
     HouseholdMatter,
@@ -178,6 +179,14 @@ def hub(request: HttpRequest) -> HttpResponse:
         .exclude(state=ServiceItem.State.DONE)
         .count(),
         "streets": _acting_streets(user) if scope.codes else [],
+        # Needs the communities submitted that no problem groups yet (the street's to do).
+        "needs_waiting": DemandItem.objects.filter(
+            scope.area_q("demand_list__area_code", roles=frozenset({"dispatcher", "street_admin"})),
+            demand_list__state=QuarterState.SUBMITTED,
+            problem__isnull=True,
+        ).count()
+        if scope.codes_for({"dispatcher", "street_admin"}) or scope.is_superuser
+        else 0,
     }
     return render(request, "liaison/hub.html", context)
 

@@ -243,6 +243,7 @@ def test_quarterly_pages_scoping_and_exports(client, world, depts, links):
     assert client.get(reverse("liaison:demand_list_export", args=[demand.pk])).status_code == 404
 
     _login(client, world.dispatcher)
+    assert client.get(reverse("liaison:hub")).context["needs_waiting"] == 2
     client.post(
         reverse("liaison:problem_lists"), {"street": world.street.pk, "year": 2026, "quarter": 4}
     )
