@@ -3,10 +3,24 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+import random
+from datetime import date, timedelta
 
-from blocks.models import Area
-from liaison.models import Department, DepartmentMember, DutyItem, StreetDutyItem
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from blocks.demo import person_names, phone_numbers
+from blocks.models import Area, Posting
+from liaison import selectors, services
+from liaison.models import (
+    CadreLink,
+    Department,
+    DepartmentMember,
+    DeployedCadre,
+    DutyItem,
+    StreetDutyItem,
+    current_quarter,
+)
 
 DEPARTMENTS = [
     ("cgzf", "区城市管理和综合执法局", "城管执法"),
@@ -227,3 +241,328 @@ def seed_liaison(*, district: Area) -> int:
             )
             created += len(names)
     return created
+
+
+# --- the links between levels (issue 8) -------------------------------------------------------
+CADRE_UNITS = {
+    DeployedCadre.Level.DISTRICT: [
+        "区委组织部", "区委宣传部", "区财政局", "区发展和改革局", "区住房和城乡建设局", "区民政局",
+        "区人力资源和社会保障局", "区卫生健康局", "区教育局", "区城市管理和综合执法局", "区司法局",
+        "区退役军人事务局",
+    ],
+    DeployedCadre.Level.STREET: ["街道党工委", "街道办事处", "街道综治中心", "街道便民服务中心"],
+    DeployedCadre.Level.COMMUNITY: ["社区党委", "社区居委会"],
+}  # fmt: skip
+FINDINGS = [
+    ("3栋楼道堆放纸箱杂物，堵塞消防通道", "safety-fire", "3栋"),
+    ("1单元楼道内电动车飞线充电", "safety-electric", "1单元"),
+    ("小区主干道路灯坏了 4 盏，晚上出行不便", "infra-streetlight", ""),
+    ("化粪池下水道堵塞反味，居民反映多次", "infra-drainage", "5栋"),
+    ("独居老人家中水管老化漏水", "service-elderly", "2栋"),
+    ("单元门禁损坏，外来人员随意进出", "order-public", "4栋"),
+    ("公共绿地被个别居民开荒种菜", "city-greenery", ""),
+    ("外墙瓷砖空鼓脱落，存在高空坠物隐患", "safety-building", "6栋"),
+    ("生活垃圾清运不及时，垃圾桶满溢", "city-garbage", ""),
+    ("楼上住户装修噪音扰民，周末也施工", "env-noise", "7栋"),
+]
+SUMMARIES = ["入户走访，宣传反诈知识", "认亲串门，了解困难家庭情况", "走访独居老人，送防滑垫",
+             "宣传燃气安全和电动车充电安全", "收集居民对老旧小区改造的意见"]  # fmt: skip
+HOUSEHOLD_MATTERS = [
+    "5栋门口路灯坏了一周", "楼顶水箱有异味，担心水质", "小区后门有人乱停车堵住消防通道",
+    "2单元楼梯扶手松动", "有推销保健品的人在小区里聚集老人",
+]  # fmt: skip
+ORGANISATIONS = [
+    "区财政局机关党支部", "湘潭大学信息工程学院党委", "国网雨湖供电公司党支部", "区人民医院党总支",
+    "中国银行雨湖支行党支部", "区税务局第一党支部", "湘潭市第一中学党委", "江麓集团机关党委",
+]  # fmt: skip
+WISHES = [
+    ("为独居老人更换厨房灯泡", "家住 3 栋的独居老人，灯坏了自己够不着"),
+    ("暑期作业辅导", "双职工家庭孩子读四年级，希望有人辅导数学"),
+    ("修理轮椅刹车", "残疾居民的轮椅刹车失灵"),
+    ("想要一件厚棉衣过冬", "低保户老人，身高 1 米 6"),
+    ("教老人用智能手机视频通话", "子女在外地，想学微信视频"),
+    ("陪同老人去医院复查", "高龄老人行动不便，每月复查一次"),
+    ("修理漏水的水龙头", ""),
+    ("代买降压药", "老人腿脚不便，每周一次"),
+]  # fmt: skip
+LEDGER = [
+    ("老旧小区加装电梯 6 台", "zjj"), ("背街小巷路面提质改造 1.2 公里", "zjj"),
+    ("新增公共停车位 120 个", "jj"), ("社区老年助餐点 2 处", "mzj"),
+    ("雨污分流改造 3 个小区", "slj"), ("增设电动车集中充电桩 200 个", "xf"),
+]  # fmt: skip
+PROBLEMS = [
+    ("老旧小区停车难", "多个社区反映车位不足、乱停乱放"),
+    ("楼道电动车充电安全隐患", "飞线充电、楼道停放普遍"),
+    ("背街小巷路灯不亮", "照明设施老化"),
+    ("高龄独居老人助餐需求", "老人做饭难，希望就近助餐"),
+    ("下水道堵塞反味", "管网老化"),
+]  # fmt: skip
+JOINT_TITLES = {
+    "district_leader": "区委常委、副区长", "street_leader": "街道党工委副书记",
+    "department_leader": "副局长", "stationed_cadre": "驻社区第一书记", "community_cadre": "社区党委书记",
+}  # fmt: skip
+
+
+def _demo_user(username: str, full_name: str, password: str | None = None):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
+    if created or password:
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _actor(area_code: str, role: str):
+    posting = (
+        Posting.objects.filter(area__code=area_code, role=role, ended_on__isnull=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return posting.user if posting else None
+
+
+def seed_links(*, district: Area, rng: random.Random, password: str | None = None) -> dict:
+    """Cadres in blocks with this and last month's visits, household leaders, registrations
+    and wishes, the five officials, this quarter's lists and the year's ledger, in the first
+    street (the demo logins' street) and a lighter touch elsewhere. Runs the services, so the
+    demo rows obey the same rules as real ones. Skips a district that has them already.
+
+    ``password`` gives the demo logins "cadre" (a district cadre in the demo street's
+    blocks) and "member" (a registered party member who takes wishes)."""
+    from events.models import Category, Event
+
+    if DeployedCadre.objects.filter(district=district).exists():
+        return {}
+    names, phones = person_names(rng), phone_numbers(rng)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    year, quarter = current_quarter(today)
+    streets = list(district.children.filter(level=Area.Level.STREET).order_by("code"))
+    demo_street = next((s for s in streets if s.name.endswith("街道")), streets[0])
+    desks = {s.code: _actor(s.code, Posting.Role.DISPATCHER) for s in streets}
+    departments = {d.code: d for d in Department.objects.filter(district=district)}
+    officers = {
+        m.department.code: m.user
+        for m in DepartmentMember.objects.filter(
+            department__district=district, ended_on__isnull=True
+        )
+        .select_related("department", "user")
+        .order_by("pk")
+    }
+    categories = {c.code: c for c in Category.objects.filter(code__in=[f[1] for f in FINDINGS])}
+    counts = dict.fromkeys(("cadres", "visits", "cases", "leaders", "wishes", "ledger"), 0)
+
+    # Cadres: about two per community, each linked to one to three of its blocks; some blocks
+    # stay without one, so the coverage page has gaps to show.
+    cadre_login = _demo_user("cadre", "刘建国", password)
+    levels = list(CADRE_UNITS)
+    for c_index, community in enumerate(
+        Area.objects.filter(level=Area.Level.COMMUNITY, code__startswith=district.code).order_by(
+            "code"
+        )
+    ):
+        desk = desks[community.code[:9]]
+        blocks = list(community.children.filter(level=Area.Level.BLOCK).order_by("code"))
+        for n in range(2):
+            level = levels[(c_index + n) % 3]
+            user = cadre_login if (community.code.startswith(demo_street.code) and c_index % 6 == 0 and n == 0
+                                   and not hasattr(cadre_login, "cadre")) else _demo_user(
+                f"cadre-{community.code[-6:]}-{n}", next(names))  # fmt: skip
+            cadre = DeployedCadre.objects.create(
+                user=user, district=district, level=level, unit=rng.choice(CADRE_UNITS[level])
+            )
+            counts["cadres"] += 1
+            for block in rng.sample(blocks, k=min(len(blocks), rng.randint(1, 3))):
+                services.cadre_link(
+                    actor=desk, cadre=cadre, area=block, role=rng.choice(CadreLink.Role.values)
+                )
+            if community.code.startswith(demo_street.code):
+                # Last month's and this month's visits (三级干部进区块: 认亲串门).
+                for block in selectors.cadre_blocks(cadre=cadre):
+                    # Some linked blocks wait for this month's visit: the coverage page shows them.
+                    this_month = [rng.randint(0, today.day - 1)] if rng.random() < 0.7 else []
+                    for back in [rng.randint(today.day, today.day + 25), *this_month]:
+                        findings = [
+                            {"description": d, "category_code": code, "building": b}
+                            for d, code, b in rng.sample(FINDINGS, k=rng.choice((0, 1, 1, 2)))
+                        ]
+                        visit = services.visit_record(
+                            actor=user, cadre=cadre, block=block,
+                            visited_on=today - timedelta(days=back), households_visited=rng.randint(8, 30),
+                            summary=rng.choice(SUMMARIES), findings=findings, now=now,
+                        )  # fmt: skip
+                        counts["visits"] += 1
+                        governor = _actor(block.code, Posting.Role.GOVERNOR)
+                        for finding in visit.findings.all()[:1]:
+                            if (
+                                governor
+                                and finding.category_code in categories
+                                and rng.random() < 0.6
+                            ):
+                                services.finding_to_case(
+                                    actor=governor, finding_id=finding.pk,
+                                    category=categories[finding.category_code], now=now,
+                                )  # fmt: skip
+                                counts["cases"] += 1
+
+    # Household leaders (联户长) in the demo street's blocks, with a few matters.
+    street_blocks = list(
+        Area.objects.filter(level=Area.Level.BLOCK, code__startswith=demo_street.code).order_by(
+            "code"
+        )
+    )
+    for b_index, block in enumerate(street_blocks):
+        governor = _actor(block.code, Posting.Role.GOVERNOR)
+        if governor is None:
+            continue
+        for n in range(2):
+            leader, _token = services.household_leader_create(
+                actor=governor, block=block, name=next(names), phone=next(phones),
+                households=rng.randint(12, 30), covers=f"{n * 2 + 1}–{n * 2 + 2}栋", now=now,
+            )  # fmt: skip
+            counts["leaders"] += 1
+            if (b_index + n) % 3 == 0:
+                matter = services.household_matter_report(
+                    leader=leader, description=rng.choice(HOUSEHOLD_MATTERS), now=now
+                )
+                if b_index % 2 == 0 and "infra-streetlight" in categories:
+                    services.household_matter_accept(
+                        actor=governor, matter_id=matter.pk, category=categories["infra-streetlight"],
+                        now=now,
+                    )  # fmt: skip
+
+    # 双报到 and 微心愿 in the demo street's communities; the "member" login is one of them.
+    member_login = _demo_user("member", "王秀英", password)
+    for c_index, community in enumerate(demo_street.children.order_by("code")):
+        governor = _actor(community.children.order_by("code").first().code, Posting.Role.GOVERNOR)
+        orgs = [
+            services.organisation_register(
+                actor=governor, community=community, name=name, contact_name=next(names), now=now
+            )  # fmt: skip
+            for name in rng.sample(ORGANISATIONS, k=3)
+        ]
+        members = []
+        for m in range(6):
+            members.append(services.member_register(
+                actor=governor, community=community, name=member_login.full_name if (c_index, m) == (0, 0)
+                else next(names), phone=next(phones), organisation=orgs[m % 3],
+                user=member_login if (c_index, m) == (0, 0) else None, now=now,
+            ))  # fmt: skip
+        for w_index, (title, text) in enumerate(rng.sample(WISHES, k=5)):
+            wish = services.wish_post(actor=governor, community=community, title=title, description=text,
+                                      resident_name=next(names), resident_phone=next(phones), now=now)  # fmt: skip
+            counts["wishes"] += 1
+            if w_index == 0:
+                continue  # waits for the community
+            # The first member (the "member" login in the first community) has one assigned
+            # and one taken; the others are spread.
+            member = members[0] if w_index in (1, 2) else members[w_index % len(members)]
+            services.wish_assign(actor=governor, wish_id=wish.pk, member_id=member.pk, now=now)
+            if w_index >= 2:
+                services.wish_take(actor=governor, wish_id=wish.pk, now=now)
+            if w_index >= 3:
+                services.wish_done(
+                    actor=governor, wish_id=wish.pk, note="已上门办好，居民满意", now=now
+                )
+
+        # 五者同责: the five officials of each community of the demo street.
+        department = departments.get(("zjj", "mzj", "cgzf", "wjj")[c_index % 4])
+        services.joint_group_set(
+            actor=desks[demo_street.code], community=community, now=now,
+            members={
+                position: {
+                    "name": next(names),
+                    "title": (f"{department.short_name}{JOINT_TITLES[position]}"
+                              if position == "department_leader" and department else JOINT_TITLES[position]),
+                    "department": department if position == "department_leader" else None,
+                }
+                for position in JOINT_TITLES
+            },
+        )  # fmt: skip
+
+    # Last year's 双向评价 of the demo street's first community, both ways.
+    first = demo_street.children.order_by("code").first()
+    first_governor = _actor(first.children.order_by("code").first().code, Posting.Role.GOVERNOR)
+    for member in first.joint_group.members.all():
+        services.two_way_evaluate(actor=first_governor, member_id=member.pk, year=year - 1,
+                                  direction="upward", score=rng.randint(80, 98), now=now)  # fmt: skip
+        services.two_way_evaluate(actor=desks[demo_street.code], member_id=member.pk, year=year - 1,
+                                  direction="downward", score=rng.randint(75, 95), now=now)  # fmt: skip
+
+    # This quarter's loop in the demo street: demand lists → problem list → service list.
+    desk = desks[demo_street.code]
+    for community in demo_street.children.order_by("code"):
+        governor = _actor(community.children.order_by("code").first().code, Posting.Role.GOVERNOR)
+        demand = services.demand_list_open(actor=governor, community=community, year=year, quarter=quarter,
+                                           now=now)  # fmt: skip
+        for case in Event.objects.filter(area_code__startswith=community.code).order_by(
+            "-created_at"
+        )[:2]:
+            services.demand_item_add(actor=governor, demand_list_id=demand.pk, event=case, now=now)
+        services.demand_item_add(actor=governor, demand_list_id=demand.pk, now=now,
+                                 text=rng.choice(["缺少老年活动场地", "小区停车位不足", "希望增设快递柜"]))  # fmt: skip
+        services.demand_list_submit(actor=governor, demand_list_id=demand.pk, now=now)
+    plist = services.problem_list_open(
+        actor=desk, street=demo_street, year=year, quarter=quarter, now=now
+    )
+    waiting = list(
+        selectors.submitted_demand_items(problem_list=plist).values_list("pk", flat=True)
+    )
+    chunk = max(1, len(waiting) // len(PROBLEMS))
+    problems = [
+        services.problem_add(
+            actor=desk,
+            problem_list_id=plist.pk,
+            title=title,
+            description=text,
+            demand_item_ids=waiting[i * chunk : (i + 1) * chunk],
+            now=now,
+        )  # fmt: skip
+        for i, (title, text) in enumerate(PROBLEMS)
+    ]
+    services.problem_list_publish(actor=desk, problem_list_id=plist.pk, now=now)
+    claims = [("jj", 0), ("xf", 1), ("cgzf", 2), ("mzj", 3)]
+    items = []
+    for code, p_index in claims:
+        if code in officers:
+            items.append(services.service_claim(
+                actor=officers[code], problem_id=problems[p_index].pk, department=departments[code],
+                responsible=officers[code], due_on=today + timedelta(days=45), now=now,
+            ))  # fmt: skip
+    if items:
+        services.service_progress(
+            actor=officers["jj"], item_id=items[0].pk, note="已排查可利用空地 3 处", now=now
+        )
+        services.service_done(actor=officers["cgzf"], item_id=items[2].pk, now=now,
+                              result="更换路灯 26 盏，修复线路 2 处")  # fmt: skip
+
+    # The year's livelihood ledger of every street; the demo street's is further along.
+    ledger_items = []
+    for street in streets:
+        for l_index, (title, code) in enumerate(rng.sample(LEDGER, k=4)):
+            item = services.ledger_enter(
+                actor=desks[street.code], street=street, year=year, title=title,
+                department=departments.get(code), target_on=date(year, 12, 31), now=now,
+            )  # fmt: skip
+            counts["ledger"] += 1
+            if l_index >= 1:
+                services.ledger_track(actor=desks[street.code], item_id=item.pk, progress=rng.choice((30, 60, 80)),
+                                      note="按计划推进", public_note="按计划推进中", now=now)  # fmt: skip
+            if l_index == 3:
+                services.ledger_close(actor=desks[street.code], item_id=item.pk, now=now,
+                                      evidence="竣工验收报告及现场照片已归档", public_note="已完成并通过验收")  # fmt: skip
+            if street == demo_street:
+                ledger_items.append(item)
+    services.meeting_record(
+        actor=desk, street=demo_street, held_on=today, now=now,
+        title=f"{year}年第{quarter}季度街道大工委联席会议",
+        attendees="街道党工委书记、各社区书记、区住建局、区城管局、区交警大队、区民政局、区消防救援大队",
+        record="通报本季度需求清单和问题清单；各成员单位认领问题并明确责任人和完成时限；"
+               "研究老旧小区加装电梯和停车难问题。",
+        service_item_ids=[i.pk for i in items], ledger_item_ids=[i.pk for i in ledger_items[:2]],
+    )  # fmt: skip
+    return counts

@@ -18,7 +18,7 @@ from blocks.models import Area, Posting
 from blocks.services import posting_create
 from events.bulk import generate_events
 from events.demo import seed_events
-from liaison.demo import seed_liaison
+from liaison.demo import seed_liaison, seed_links
 from liaison.models import Department, DepartmentMember
 
 # username → (full name, role, which area: "district" / "street" / "block")
@@ -70,6 +70,7 @@ class Command(BaseCommand):
             for username, (full_name, role, where) in DEMO_ACCOUNTS.items():
                 self._account(username, full_name, role, areas[where], password, reset)
         cases = seed_events(district=district, rng=rng)
+        links = seed_links(district=district, rng=rng, password=password if reset else None)
         if options["events"]:
             started = time.monotonic()
             made = generate_events(district=district, count=options["events"], rng=rng)
@@ -81,12 +82,18 @@ class Command(BaseCommand):
             f"{Area.objects.filter(level=Area.Level.COMMUNITY, code__startswith=district.code).count()}"
             f" communities, {blocks.count()} blocks; {postings} new postings, {cases} new cases."
         )
+        if links:
+            self.stdout.write(
+                "Links between levels: " + ", ".join(f"{k} {v}" for k, v in links.items())
+            )
         self.stdout.write(f"Demo accounts (password: {password}):")
         for username, (full_name, role, where) in DEMO_ACCOUNTS.items():
             place = (
                 areas[where].name if role else Department.objects.get(code=OFFICER_DEPARTMENT).name
             )
             self.stdout.write(f"  {username:<12} {full_name}  {place}")
+        self.stdout.write("  cadre        刘建国  下沉干部 (links: my visits)")
+        self.stdout.write("  member       王秀英  双报到党员 (links: my wishes)")
 
     def _street_desks(self, district: Area) -> int:
         """Each street's desk (快速处置平台) gets a dispatcher, so whistles reach someone."""

@@ -1,0 +1,107 @@
+"""XLSX exports of the quarterly lists and the livelihood ledger (DESIGN §7), generated from
+what is in the system (减负: never re-typed). They hold no resident's phone or name: the
+lists carry needs and problems, not people's data. Every export is audited by the view and
+rate-limited like the case exports."""
+
+from __future__ import annotations
+
+import io
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from events.exports import export_allowed
+from liaison.models import DemandList, ProblemList
+
+__all__ = ["export_allowed"]
+
+
+def _local(value):
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+def _name(person) -> str:
+    return (person.get_full_name() or person.username) if person else ""
+
+
+def xlsx_response(workbook: Workbook, name: str) -> HttpResponse:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.xlsx"'
+    return response
+
+
+def demand_list_workbook(demand: DemandList) -> tuple[Workbook, str]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Demand list"))
+    sheet.append([str(demand.community.name), f"{demand.year}Q{demand.quarter}",
+                  demand.get_state_display()])  # fmt: skip
+    sheet.append([_("No."), _("Need"), _("Source"), _("Case number"), _("Grouped into"),
+                  _("Added at")])  # fmt: skip
+    items = demand.items.select_related("event", "problem").order_by("id")
+    for n, item in enumerate(items, 1):
+        sheet.append([
+            n, item.text, item.get_source_display(), item.event.number if item.event else "",
+            item.problem.title if item.problem else "", _local(item.created_at),
+        ])  # fmt: skip
+    return workbook, f"demand-list-{demand.area_code}-{demand.year}Q{demand.quarter}"
+
+
+def problem_list_workbook(plist: ProblemList, problems) -> tuple[Workbook, str]:
+    """The problem list and, beside each problem, its service item (服务清单)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Problem and service list"))
+    sheet.append([plist.street.name, f"{plist.year}Q{plist.quarter}", plist.get_state_display()])
+    sheet.append([
+        _("No."), _("Problem"), _("Needs grouped"), _("Claimed by"), _("Responsible person"),
+        _("Deadline"), _("State"), _("Result"),
+    ])  # fmt: skip
+    for problem in problems:
+        item = getattr(problem, "service_item", None) if hasattr(problem, "service_item") else None
+        sheet.append([
+            problem.number, problem.title, len(problem.demand_items.all()),
+            str(item.department) if item else "", _name(item.responsible) if item else "",
+            item.due_on if item else None, item.get_state_display() if item else _("open"),
+            item.result if item else "",
+        ])  # fmt: skip
+    return workbook, f"problem-list-{plist.area_code}-{plist.year}Q{plist.quarter}"
+
+
+def service_list_workbook(rows) -> tuple[Workbook, str]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Service list"))
+    sheet.append([
+        _("Street"), _("Quarter"), _("Problem"), _("Department"), _("Responsible person"),
+        _("Deadline"), _("State"), _("Latest progress"), _("Result"), _("Done at"),
+    ])  # fmt: skip
+    for item in rows:
+        plist = item.problem.problem_list
+        sheet.append([
+            plist.street.name, f"{plist.year}Q{plist.quarter}", item.problem.title,
+            str(item.department), _name(item.responsible), item.due_on, item.get_state_display(),
+            item.progress_note, item.result, _local(item.done_at),
+        ])  # fmt: skip
+    return workbook, "service-list"
+
+
+def ledger_workbook(rows, year: int) -> tuple[Workbook, str]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Livelihood ledger"))
+    sheet.append([
+        _("Street"), _("No."), _("Matter"), _("Lead department"), _("Target date"), _("State"),
+        _("Progress (%)"), _("Entered at"), _("Last update"), _("Closed at"), _("Evidence"),
+    ])  # fmt: skip
+    for item in rows:
+        sheet.append([
+            item.street.name, item.number, item.title, str(item.department or ""), item.target_on,
+            item.get_state_display(), item.progress, _local(item.entered_at),
+            _local(item.updated_at), _local(item.closed_at), item.evidence,
+        ])  # fmt: skip
+    return workbook, f"livelihood-ledger-{year}"

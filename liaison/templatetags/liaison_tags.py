@@ -1,0 +1,79 @@
+"""The links' entries in the navigation, and the five officials on a case page."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from governance.access import scope_for
+from liaison import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("liaison/_nav.html", takes_context=True)
+def liaison_nav(context) -> dict:
+    """One entry for every role that works with the links: block staff, street staff,
+    leaders, departments, deployed cadres and registered party members."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"show": False}
+    scope = scope_for(user)
+    cadre = selectors.cadre_of(user) is not None
+    member = selectors.is_registered_member(user)
+    return {
+        "show": bool(scope.codes or scope.department_ids or cadre or member),
+        "cadre": cadre,
+        "member": member and not scope.codes,
+        "street": bool(scope.codes_for({"dispatcher", "street_admin"})),
+        "department": bool(scope.department_ids),
+    }
+
+
+@register.inclusion_tag("liaison/_tabs.html", takes_context=True)
+def liaison_tabs(context) -> dict:
+    """The link pages a user's roles work with (a department does not compile a
+    community's demand list; a block governor does not claim problems)."""
+    user = context["request"].user
+    scope = scope_for(user)
+    block = bool(scope.codes_for(selectors.BLOCK_STAFF | {"supervisor"}))
+    street = bool(scope.codes_for({"dispatcher", "street_admin"})) or scope.is_superuser
+    # Street and district people: leaders watch the lists, the ledger and the five officials.
+    watcher = street or bool(scope.codes_for({"leader", "administrator"}))
+    return {
+        "visits": block or street or selectors.cadre_of(user) is not None,
+        "households": block or street,
+        "wishes": block or street or selectors.is_registered_member(user),
+        "demand": block or street,
+        "problems": street or watcher or bool(scope.department_ids),
+        "ledger": watcher or block or bool(scope.department_ids),
+        "groups": watcher or block,
+    }
+
+
+@register.inclusion_tag("liaison/_joint_group_card.html")
+def joint_group_card(event) -> dict:
+    """五者同责 (seed 004): every case of a community shows its five officials. The case
+    page has already checked that the viewer may see the case."""
+    return {"group": selectors.joint_group_for_area(event.area_code)}
+
+
+VERBS = {
+    "link": _("linked"), "unlink": _("link ended"), "record": _("recorded"),
+    "to_case": _("made a case"), "solved": _("solved on the spot"), "dismissed": _("not a case"),
+    "create": _("registered"), "new_link": _("new report link"), "end": _("stepped down"),
+    "report": _("reported"), "accept": _("accepted"), "decline": _("declined"),
+    "register": _("registered"), "post": _("posted"), "assign": _("assigned"),
+    "take": _("taken"), "done": _("done"), "cancel": _("cancelled"), "set": _("officials named"),
+    "evaluate_upward": _("rated by the community"), "evaluate_downward": _("rated the community"),
+    "open": _("opened"), "add_item": _("need added"), "remove_item": _("need removed"),
+    "submit": _("submitted"), "add_problem": _("problem added"), "publish": _("published"),
+    "close": _("closed"), "claim": _("claimed"), "progress": _("progress"), "enter": _("entered"),
+    "track": _("progress recorded"),
+}  # fmt: skip
+
+
+@register.filter
+def activity_label(verb: str) -> str:
+    return VERBS.get(verb, verb)
