@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.beat import PersistentScheduler
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 
@@ -43,6 +44,12 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.deliver_outbox",
         "schedule": _scan_interval(),
         "options": {"expires": _scan_interval()},
+    },
+    # Each morning: service items due or overdue, ledger items past their target (liaison).
+    "remind-links": {
+        "task": "liaison.tasks.remind_links",
+        "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": 3600},
     },
 }
 

@@ -99,3 +99,14 @@ def test_rotate_field_keys_re_encrypts_with_the_new_key(world, settings):
     finally:
         settings.FIELD_ENCRYPTION_KEYS = old_keys
         crypto._fernet.cache_clear()
+
+
+def test_rotate_field_keys_finds_every_encrypted_column():
+    from governance.management.commands.rotate_field_keys import encrypted_columns
+
+    assert set(encrypted_columns()) >= {
+        ("events_event", "reporter_phone", "reporter_phone_index"),
+        ("liaison_householdleader", "phone", None),
+        ("liaison_partymember", "phone", None),
+        ("liaison_wish", "resident_phone", None),
+    }
