@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from events import selectors, services
 from events.forms import DispatchForm, EvaluationForm, FeedbackForm, ReturnForm
-from events.models import Assignment, Event, HandlerLevel, Status
+from events.models import TRANSITIONS, Action, Assignment, Event, HandlerLevel, Status
+from events.workflow import actor_may
 from governance.access import scope_for
 from governance.errors import DomainError
 
@@ -79,6 +80,10 @@ def dispatch(request: HttpRequest, number: str) -> HttpResponse:
         event = selectors.event_get(user=request.user, number=number)
     except Event.DoesNotExist:
         raise Http404 from None
+    # The screen is the street's (or a community's, where the district lets blocks dispatch):
+    # others who see the case (its governor, a leader, a department) may not dispatch it.
+    if not actor_may(scope_for(request.user), TRANSITIONS[Action.DISPATCH], event):
+        raise PermissionDenied(_("Only the street's desk dispatches this case."))
     departments = selectors.district_departments(event=event)
     suggestion = selectors.duty_suggestion(event=event)
     if request.method == "POST":
