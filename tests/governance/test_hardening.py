@@ -1,0 +1,127 @@
+"""Points of issue 10 not proven elsewhere: error pages show nothing of the error, the
+production settings pass ``check --deploy``, unmasked exports need a permission, are logged
+and rate-limited."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.test import Client
+from django.utils import translation
+from openpyxl import load_workbook
+
+from events import exports, services
+from governance.middleware import CSP
+from governance.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- error pages ----------------------------------------------------------------------------
+def test_a_server_error_shows_the_friendly_page_and_nothing_of_the_error(world, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("secret-internal-detail in /srv/governance/events/selectors.py")
+
+    monkeypatch.setattr("events.views.selectors.deadline_board", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(world.governor)
+    response = client.get("/events/deadlines/")
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "出错了" in page or "Something went wrong" in page
+    for leak in ("secret-internal-detail", "Traceback", "selectors.py", "SECRET_KEY", "Request"):
+        assert leak not in page, leak
+    assert response["Content-Security-Policy"] == CSP and "<script" not in page
+
+
+def test_not_found_and_forbidden_pages_are_ours_and_say_nothing_of_the_urlconf(client, world):
+    client.force_login(world.neighbour)
+    missing = client.get("/no/such/page/")
+    page = missing.content.decode()
+    assert missing.status_code == 404 and 'class="site-header"' in page
+    assert "URLconf" not in page and "urlpatterns" not in page.lower()
+    client.force_login(world.governor)
+    refused = client.get(f"/areas/{world.block.code}/roster/")
+    assert refused.status_code == 403
+    # The reason the view gave, in the user's language, on our page.
+    with translation.override("zh-hans"):
+        reason = translation.gettext("You may not change the roster of this area.")
+    assert reason in refused.content.decode() and 'class="site-header"' in refused.content.decode()
+
+
+# --- production settings --------------------------------------------------------------------
+def test_production_settings_pass_check_deploy_with_no_warning(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DJANGO_ENV="production",
+        SECRET_KEY="k" + Fernet.generate_key().decode() * 2,
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="governance.example",
+        VAR_DIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+# --- exports --------------------------------------------------------------------------------
+def _cases(world, n=2):
+    for i in range(n):
+        services.event_log(
+            actor=world.governor, block=world.block, category=world.category,
+            description=f"占道{i}", reporter_phone="13812345678",
+        )  # fmt: skip
+
+
+def _phones(response) -> set[str]:
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("Reporter phone") if "Reporter phone" in rows[0] else 10
+    return {row[column] for row in rows[1:]}
+
+
+def test_an_unmasked_export_needs_the_permission_and_says_so_in_the_log(client, world):
+    _cases(world)
+    client.force_login(world.governor)
+    assert client.get("/events/export.xlsx", {"unmasked": "1"}).status_code == 403
+    assert not AuditEntry.objects.filter(action="export").exists()  # refused: nothing exported
+    world.governor.user_permissions.add(Permission.objects.get(codename="export_unmasked"))
+    response = client.get("/events/export.xlsx", {"unmasked": "1"}, REMOTE_ADDR="10.3.3.3")
+    assert response.status_code == 200 and _phones(response) == {"13812345678"}
+    entry = AuditEntry.objects.get(action="export")
+    assert entry.actor == world.governor and entry.ip == "10.3.3.3"
+    assert entry.detail == {"unmasked": True} and "unmasked=1" in entry.reason
+    # Without asking, even the holder of the permission gets masked numbers.
+    assert _phones(client.get("/events/export.xlsx")) == {"138****5678"}
+
+
+def test_exports_are_rate_limited_per_person(client, world):
+    _cases(world, 1)
+    client.force_login(world.governor)
+    for _ in range(exports.EXPORTS_PER_HOUR):
+        assert client.get("/events/export.xlsx").status_code == 200
+    refused = client.get("/events/export.xlsx")
+    assert refused.status_code == 429
+    assert AuditEntry.objects.filter(action="export").count() == exports.EXPORTS_PER_HOUR
+    other = Client()
+    other.force_login(world.dispatcher)  # somebody else's exports do not count against them
+    assert other.get("/events/export.xlsx").status_code == 200
