@@ -1,6 +1,6 @@
 """Points of issue 10 not proven elsewhere: error pages show nothing of the error, the
 production settings pass ``check --deploy``, unmasked exports need a permission, are logged
-and rate-limited."""
+and rate-limited, spreadsheets are told apart by content."""
 
 from __future__ import annotations
 
@@ -14,13 +14,18 @@ import pytest
 from cryptography.fernet import Fernet
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
+from blocks.imports import read_table
 from events import exports, services
+from events.hotline import read_rows
 from governance.middleware import CSP
 from governance.models import AuditEntry
+from governance.uploads import spreadsheet_kind
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,3 +130,35 @@ def test_exports_are_rate_limited_per_person(client, world):
     other = Client()
     other.force_login(world.dispatcher)  # somebody else's exports do not count against them
     assert other.get("/events/export.xlsx").status_code == 200
+
+
+# --- uploads are checked by content, not by name ----------------------------------------------
+def _workbook(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+AREAS = [["code", "name"], ["430302001001003", "白石社区第3区块"]]
+
+
+@pytest.mark.parametrize("read", [read_table, read_rows], ids=["territory", "hotline"])
+def test_spreadsheets_are_read_by_what_they_hold_not_by_their_name(read):
+    # A CSV named .xlsx and a workbook named .csv are both read for what they are; whatever
+    # the column check then says, the file was parsed, not refused by its name.
+    csv_text = "\n".join(",".join(r) for r in AREAS).encode()
+    for content, name in ((csv_text, "areas.xlsx"), (_workbook(AREAS), "areas.csv")):
+        try:
+            read(SimpleUploadedFile(name, content))
+        except ValidationError as error:
+            assert "Missing columns" in str(error) or "缺少" in str(error), (name, error)
+    # A GBK CSV from Excel on Chinese Windows is text too.
+    assert spreadsheet_kind(SimpleUploadedFile("x.csv", "编码,名称\n".encode("gb18030"))) == "csv"
+    # Not a spreadsheet, whatever its name: an old binary .xls, a program, a photo.
+    for content in (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, b"MZ\x90\x00\x03",
+                    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"):  # fmt: skip
+        with pytest.raises(ValidationError):
+            read(SimpleUploadedFile("areas.csv", content))
