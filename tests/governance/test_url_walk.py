@@ -422,3 +422,24 @@ def test_api_actions_answer_their_format_suffix(walk):
         client, "POST", f"/api/notifications/{walk.world.notice.pk}/read.json", {}
     )
     assert response.status_code == 200 and written == {"governance_notification"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_open311_tokens_share_the_tracking_pages_limit_on_guesses(walk, settings):
+    """The walk showed /open311/v2/tokens/<code>.json answering "is this tracking code real?"
+    without the hourly limit of the tracking pages: anyone could enumerate the codes, then
+    read timelines and rate cases. Guesses now count against one shared limit."""
+    settings.PUBLIC_LOOKUP_MISSES_PER_HOUR = 3
+    cache.clear()
+    client, code = Client(REMOTE_ADDR="10.7.7.7"), walk.world.pending.tracking_code
+    try:
+        assert client.get(f"/open311/v2/tokens/{code}.json").status_code == 200
+        for guess in ("AAAAAAAAAA", "BBBBBBBBBB", "CCCCCCCCCC"):
+            assert client.get(f"/open311/v2/tokens/{guess}.json").status_code == 404
+        # Over the limit: a real code answers 429 too (or hits would leak), on either door.
+        assert client.get(f"/open311/v2/tokens/{code}.json").status_code == 429
+        assert client.get(f"/r/t/{code}/").status_code == 429
+        assert Client(REMOTE_ADDR="10.7.7.8").get(f"/r/t/{code}/").status_code == 200
+    finally:
+        cache.clear()
