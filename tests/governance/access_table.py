@@ -27,6 +27,7 @@ HOW TO ADD A URL (a new pattern without an entry fails the walk, naming itself):
      the allowed personas really write and the others really do not. Leave it out for
      POSTs that write nothing worth proving (a login form, a language switch).
    - ``query``: a query string for GETs that need one.
+   - ``reveals=True`` only for a URL whose purpose is to show a resident's number whole.
 3. If the URL needs an object the world lacks, add it to ``build_world`` in the test.
 4. Run ``pytest tests/governance/test_url_walk.py``.
 
@@ -85,6 +86,9 @@ class Entry:
     paths: Callable[[Any], list[str]] | None = None
     # Only mounted with DEBUG on (not during tests): not reported as stale.
     debug_only: bool = False
+    # Answers a resident's phone number whole to those it allows (every other URL must show
+    # it masked, whoever asks: the walk looks for the world's number in every answer).
+    reveals: bool = False
     note: str = ""
 
 
@@ -177,6 +181,7 @@ TABLE: dict[str, Entry] = {
         post=BLOCK_HANDLERS,
         params={"number": lambda w: w.pending.number},
         body=lambda w: {"reason": "回电居民"},
+        reveals=True,
         note="the current handler only; the reveal is audited",
     ),
     "events:deadline_change": Entry(

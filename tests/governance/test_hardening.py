@@ -25,6 +25,7 @@ from events import exports, services
 from events.hotline import read_rows
 from governance.middleware import CSP
 from governance.models import AuditEntry
+from governance.privacy import mask_id_number, mask_phone
 from governance.uploads import spreadsheet_kind
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,12 @@ def test_spreadsheets_are_read_by_what_they_hold_not_by_their_name(read):
                     b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"):  # fmt: skip
         with pytest.raises(ValidationError):
             read(SimpleUploadedFile("areas.csv", content))
+
+
+def test_masks_keep_only_what_identifies_nothing():
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("138 1234 5678") == "138****5678"
+    assert mask_phone("07315551234") == "073****1234"
+    assert mask_id_number("430302199001011234") == "**************1234"
+    assert mask_id_number("43030219900101123X").endswith("123X")
+    assert mask_phone("") == mask_id_number(None) == ""
