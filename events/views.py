@@ -179,6 +179,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET  # a download; other methods (PUT, DELETE…) must not export and log
 def event_export(request: HttpRequest) -> HttpResponse:
     """XLSX of the filtered list. Phones are masked unless the user holds the permission to
     export them whole; every export is audited and rate-limited."""

@@ -28,6 +28,8 @@ HOW TO ADD A URL (a new pattern without an entry fails the walk, naming itself):
      POSTs that write nothing worth proving (a login form, a language switch).
    - ``query``: a query string for GETs that need one.
    - ``reveals=True`` only for a URL whose purpose is to show a resident's number whole.
+   - ``other_methods={"PATCH"}``: an API endpoint that really updates (or deletes) with
+     that method; the walk checks that no other PUT/PATCH/DELETE writes anything.
 3. If the URL needs an object the world lacks, add it to ``build_world`` in the test.
 4. Run ``pytest tests/governance/test_url_walk.py``.
 
@@ -89,6 +91,8 @@ class Entry:
     # Answers a resident's phone number whole to those it allows (every other URL must show
     # it masked, whoever asks: the walk looks for the world's number in every answer).
     reveals: bool = False
+    # PUT / PATCH / DELETE the URL writes with (none today): any other one that writes fails.
+    other_methods: frozenset[str] = frozenset()
     note: str = ""
 
 

@@ -10,6 +10,7 @@ write means the database was really written (and "denied" that it was not)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
@@ -20,9 +21,11 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import Q
+from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, reverse
+from django.urls import path as route
 from PIL import Image
 
 from blocks.models import Posting, TerritoryImport
@@ -286,7 +289,14 @@ def ask(client: Client, method: str, path: str, body: dict | None):
     cookies = SimpleCookie()
     cookies.update(client.cookies)
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        response = client.get(path) if method == "GET" else client.post(path, body or {})
+        if method == "GET":
+            response = client.get(path)
+        elif method == "POST":
+            response = client.post(path, body or {})
+        else:  # as an API client sends them
+            response = client.generic(
+                method, path, json.dumps(body or {}), content_type="application/json"
+            )
         transaction.set_rollback(True)
     client.cookies = cookies
     written = set()
@@ -361,6 +371,28 @@ def walk_pattern(walk, pattern, entry) -> list[str]:
                     entry.reveals and not denied
                 ):
                     wrong.append(f"{method} {url} as {persona}: shows the resident's phone whole")
+        # The admin writes by POST only (its entry is "staff only"); a format-suffix variant
+        # is the same view as its plain URL, asked already.
+        if entry.paths is None and "format" not in pattern.params:
+            wrong.extend(other_methods_write_nothing(walk, path, entry))
+    return wrong
+
+
+def other_methods_write_nothing(walk, path: str, entry) -> list[str]:
+    """PATCH and DELETE change nothing, even for the administrator, unless the entry declares
+    them: a viewset that grew an update would otherwise write around the services (a view
+    answering PATCH answers PUT too: DRF's update mixin and Django's View alike)."""
+    wrong = []
+    body = entry.body(walk.world) if entry.body else {}
+    for method in ("PATCH", "DELETE"):
+        if method in entry.other_methods:
+            continue
+        response, written = ask(walk.clients[ADMIN], method, path, body)
+        if written:
+            wrong.append(
+                f"{method} {path} as admin wrote {written} ({response.status_code}): declare "
+                "it in the entry's other_methods, or refuse the method"
+            )
     return wrong
 
 
@@ -463,3 +495,26 @@ def test_open311_tokens_share_the_tracking_pages_limit_on_guesses(walk, settings
         assert Client(REMOTE_ADDR="10.7.7.8").get(f"/r/t/{code}/").status_code == 200
     finally:
         cache.clear()
+
+
+# A URL that writes on PATCH, mounted only by the test below (ROOT_URLCONF is this module).
+def _patch_writes(request, pk):
+    if request.method == "PATCH":
+        Posting.objects.filter(pk=pk).update(note="patched")
+    return HttpResponse("ok")
+
+
+urlpatterns = [route("walk-patch/<int:pk>/", _patch_writes)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_walk_catches_an_undeclared_method_that_writes(walk, settings):
+    """Were an endpoint to write on PATCH (a viewset that grew an update), the walk says so."""
+    settings.ROOT_URLCONF = __name__
+    path = f"/walk-patch/{walk.world.governor_posting.pk}/"
+    wrong = other_methods_write_nothing(walk, path, TABLE["events:list"])
+    assert wrong == [
+        f"PATCH {path} as admin wrote {{'blocks_posting'}} (200): declare it in the entry's "
+        "other_methods, or refuse the method"
+    ]
