@@ -66,6 +66,7 @@ def test_not_found_and_forbidden_pages_are_ours_and_say_nothing_of_the_urlconf(c
     page = missing.content.decode()
     assert missing.status_code == 404 and 'class="site-header"' in page
     assert "URLconf" not in page and "urlpatterns" not in page.lower()
+    assert world.neighbour.get_full_name() not in page  # an error page names nobody
     client.force_login(world.governor)
     refused = client.get(f"/areas/{world.block.code}/roster/")
     assert refused.status_code == 403
