@@ -51,6 +51,7 @@ from tests.governance.access_table import (
     OTHER_DEPT,
     PERSONAS,
     TABLE,
+    Entry,
 )
 
 Role = Posting.Role
@@ -179,14 +180,14 @@ def build_world() -> SimpleNamespace:
     def logged(text: str):
         return services.event_log(
             actor=None, block=block, category=category, description=text,
-            reporter_phone=RESIDENT_PHONE,
+            reporter_phone=RESIDENT_PHONE, reporter_name=RESIDENT_NAME,
         )  # fmt: skip
 
     def whistled(text: str):
         event = logged(text)
         services.event_accept(actor=users[GOV], event_id=event.pk)
         return services.event_whistle(
-            actor=users[GOV], event_id=event.pk, reason="law_enforcement", note="需要执法"
+            actor=users[GOV], event_id=event.pk, reason="law_enforcement", note=INTERNAL_NOTE
         )
 
     def dispatched(text: str):
@@ -257,6 +258,10 @@ def walk(django_db_setup, django_db_blocker):
 # --- asking -----------------------------------------------------------------------------------
 # Every case of the world was reported from this number (not the forms' placeholder example).
 RESIDENT_PHONE = "13577771234"
+# What only those who may see the world's cases may read: the resident's name, and a note
+# of the block to the street (staff notes stay inside: the public timeline leaves them out).
+RESIDENT_NAME, INTERNAL_NOTE = "王秀英", "摊主系辖区低保户，执法时请注意方式"
+OUTSIDERS = frozenset({NEIGH, FAR, OTHER_DEPT, ANON})
 WRITE_SQL = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
 # Sessions change on every request (last activity, messages): not a write of the product.
 NOT_PRODUCT_WRITES = {"django_session"}
@@ -371,6 +376,13 @@ def walk_pattern(walk, pattern, entry) -> list[str]:
                     entry.reveals and not denied
                 ):
                     wrong.append(f"{method} {url} as {persona}: shows the resident's phone whole")
+                if persona in OUTSIDERS:
+                    text = content.decode(errors="replace")
+                    wrong.extend(
+                        f"{method} {url} as {persona}: shows {secret!r} of a case not theirs"
+                        for secret in (RESIDENT_NAME, INTERNAL_NOTE)
+                        if secret in text
+                    )
         # The admin writes by POST only (its entry is "staff only"); a format-suffix variant
         # is the same view as its plain URL, asked already.
         if entry.paths is None and "format" not in pattern.params:
@@ -408,6 +420,11 @@ def test_the_walk_catches_a_hole_in_the_scope(walk, monkeypatch):
     wrong = walk_pattern(walk, _pattern("events:detail"), TABLE["events:detail"])
     assert any("as neighbour: allowed (200)" in line for line in wrong), wrong
     assert any("as far_governor: allowed (200)" in line for line in wrong), wrong
+    assert any(f"as neighbour: shows {RESIDENT_NAME!r}" in line for line in wrong), wrong
+    # A whistled case's page carries the block's internal note: an outsider would read it.
+    entry = Entry(get=TABLE["events:detail"].get, params={"number": lambda w: w.escalated.number})
+    wrong = walk_pattern(walk, _pattern("events:detail"), entry)
+    assert any(f"as far_governor: shows {INTERNAL_NOTE!r}" in line for line in wrong), wrong
 
 
 @pytest.mark.postgres
