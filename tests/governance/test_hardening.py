@@ -224,3 +224,24 @@ def test_demo_accounts_must_change_their_password_in_production(settings, monkey
     command._account("leader", "区领导", "leader", Area.objects.get(code="430302"),
                      "Demo-known-to-all-1", True)  # fmt: skip
     assert User.objects.get(username="leader").must_change_password
+
+
+def test_a_session_on_the_api_does_not_get_round_the_account_setup(client, settings):
+    """The API was exempt from the forced change of an initial password and from the
+    administrators' second factor: a session could use it in place of the pages."""
+    newcomer = UserFactory(username="newcomer")
+    newcomer.must_change_password = True
+    newcomer.save()
+    client.force_login(newcomer)
+    refused = client.get("/api/areas/")
+    assert refused.status_code == 403 and refused.json()["code"] == "account_setup_required"
+    newcomer.must_change_password = False
+    newcomer.save()
+    assert client.get("/api/areas/").status_code == 200
+    settings.PRODUCTION = True
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    assert client.get("/api/postings/").status_code == 403
+    root.totp_secret, root.totp_enabled = pyotp.random_base32(), True
+    root.save()
+    assert client.get("/api/postings/").status_code == 200
