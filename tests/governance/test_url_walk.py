@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -265,8 +266,14 @@ OUTSIDERS = frozenset({NEIGH, FAR, OTHER_DEPT, ANON})
 WRITE_SQL = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
 # Sessions change on every request (last activity, messages): not a write of the product.
 NOT_PRODUCT_WRITES = {"django_session"}
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>", re.I)
-CSP_EXEMPT = ("/api/docs/", "/admin/")
+INLINE_SCRIPT = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>"  # a script element
+    r"|<[a-z][^>]*\s(?:on[a-z]+|hx-on[\w:-]*)\s*=[^>]*>"  # onclick=…, htmx's hx-on:…
+    r"|\bhref\s*=\s*[\"']?javascript:",
+    re.I,
+)
+# The offline Swagger UI and the Django admin ship inline scripts of their own.
+CSP_EXEMPT = ("/api/docs/", "/" + settings.ADMIN_URL)
 
 
 def _fill(value, world):
@@ -332,6 +339,25 @@ def check_page(path: str, response) -> list[str]:
         if inline:
             problems.append(f"{path}: inline script {inline[0]}")
     return problems
+
+
+def test_the_page_check_spots_inline_scripts_and_a_missing_policy():
+    def page(html: str, csp: str | None = CSP) -> HttpResponse:
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        if csp:
+            response["Content-Security-Policy"] = csp
+        return response
+
+    clean = (
+        '<script src="/static/js/app.js" defer></script><script type="application/json">{}</script>'
+    )
+    assert check_page("/events/", page(clean)) == []
+    assert check_page("/events/", page("<p>x</p>", csp=None)) == [
+        "/events/: no Content-Security-Policy header"
+    ]
+    for bad in ("<script>alert(1)</script>", '<button onclick="go()">', '<div hx-on:click="x()">',
+                '<a href="javascript:void(0)">'):  # fmt: skip
+        assert check_page("/events/", page(bad)), bad
 
 
 @pytest.mark.postgres
