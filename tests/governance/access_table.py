@@ -33,8 +33,21 @@ HOW TO ADD A URL (a new pattern without an entry fails the walk, naming itself):
 3. If the URL needs an object the world lacks, add it to ``build_world`` in the test.
 4. Run ``pytest tests/governance/test_url_walk.py``.
 
-Pending entries, to be added by the lead when the branches merge: the events API
-(``/api/events/…``), the dashboard (``/dashboard/…``) and liaison (``/links/…``).
+Pending entries, to be added by the lead when the branches merge (the walk names each URL
+still missing): the events API (``/api/events/…``), the dashboard (``/dashboard/…``) and
+liaison (``/links/…``). What to expect, from DESIGN §6 and the entries above:
+
+- events API: a list is ``SIGNED_IN`` (each sees their scope); one case is like
+  ``events:detail`` (``CASE_VIEWERS``, with ``params={"number": lambda w: w.pending.number}``
+  or ``w.dispatched`` to include ``DEPT``); a transition POST is like ``events:action``
+  (``CASE_ACTORS`` with a valid ``body``); nothing answers PATCH/DELETE.
+- dashboard: leaders, street desks and administrators read numbers of their own areas; an
+  area's page is ``BLOCK_VIEWERS``-like for block A and denies the neighbour and outsiders.
+- liaison: department pages are the department's own (``DEPT``/``OTHER_DEPT`` each see their
+  own; another department's object is a 404 for them).
+
+Keep the personas' meaning: a URL the table gives to ``NEIGH``, ``FAR`` or ``OTHER_DEPT`` for
+an object of block A is a hole, not an entry to write.
 """
 
 from __future__ import annotations
@@ -58,8 +71,8 @@ PERSONAS = (GOV, NEIGH, FAR, DISP, DEPT, OTHER_DEPT, LEADER, ADMIN, ANON)
 Policy = frozenset[str]
 
 # --- named policies -------------------------------------------------------------------------
-EVERYONE: Policy = frozenset(PERSONAS)
-SIGNED_IN: Policy = EVERYONE - {ANON}
+PUBLIC: Policy = frozenset(PERSONAS)
+SIGNED_IN: Policy = PUBLIC - {ANON}
 NOBODY: Policy = frozenset()
 ADMIN_ONLY: Policy = frozenset({ADMIN})
 # Block A itself (its card, team, roster history): its own staff, its street, the leader.
@@ -101,18 +114,18 @@ DEFAULT_PARAMS: dict[str, str] = {"format": "json", "fmt": "json"}
 TABLE: dict[str, Entry] = {
     # --- accounts -------------------------------------------------------------------------
     "home": Entry(get=SIGNED_IN),
-    "healthz": Entry(get=EVERYONE),
-    "login": Entry(get=EVERYONE, post=EVERYONE),
+    "healthz": Entry(get=PUBLIC),
+    "login": Entry(get=PUBLIC, post=PUBLIC),
     # Without a password just checked it sends back to /login/ (not "?next="): nothing shown.
-    "login_code": Entry(get=EVERYONE, post=EVERYONE),
+    "login_code": Entry(get=PUBLIC, post=PUBLIC),
     "second_factor": Entry(get=SIGNED_IN, post=SIGNED_IN),
-    "logout": Entry(post=EVERYONE),
+    "logout": Entry(post=PUBLIC),
     "logout_everywhere": Entry(post=SIGNED_IN),
     "password_change": Entry(get=SIGNED_IN, post=SIGNED_IN),
-    "set_language": Entry(post=EVERYONE),
+    "set_language": Entry(post=PUBLIC),
     # --- one's own notices (another person's notice is not there: 404) ----------------------
     "governance:notifications": Entry(get=SIGNED_IN),
-    "governance:notification_badge": Entry(get=EVERYONE, note="286 for anonymous: stop polling"),
+    "governance:notification_badge": Entry(get=PUBLIC, note="286 for anonymous: stop polling"),
     "governance:notifications_read_all": Entry(post=SIGNED_IN),
     "governance:notification_read": Entry(
         post=frozenset({GOV}),
@@ -228,25 +241,25 @@ TABLE: dict[str, Entry] = {
         body=lambda w: {"response": "5", "handling": "4", "attitude": "5"},
     ),
     # --- residents, without an account -----------------------------------------------------
-    "public:report": Entry(get=EVERYONE, post=EVERYONE),
-    "public:area_options": Entry(get=EVERYONE, query="street=0"),
-    "public:locate": Entry(get=EVERYONE, query="lat=27.8&lon=112.9"),
-    "public:suggest": Entry(get=EVERYONE, query="address=白石"),
-    "public:done": Entry(get=EVERYONE, params={"code": lambda w: w.pending.tracking_code}),
-    "public:lookup": Entry(get=EVERYONE),
-    "public:track": Entry(get=EVERYONE, params={"code": lambda w: w.pending.tracking_code}),
+    "public:report": Entry(get=PUBLIC, post=PUBLIC),
+    "public:area_options": Entry(get=PUBLIC, query="street=0"),
+    "public:locate": Entry(get=PUBLIC, query="lat=27.8&lon=112.9"),
+    "public:suggest": Entry(get=PUBLIC, query="address=白石"),
+    "public:done": Entry(get=PUBLIC, params={"code": lambda w: w.pending.tracking_code}),
+    "public:lookup": Entry(get=PUBLIC),
+    "public:track": Entry(get=PUBLIC, params={"code": lambda w: w.pending.tracking_code}),
     "public:rate": Entry(
-        post=EVERYONE,
+        post=PUBLIC,
         params={"code": lambda w: w.closed.tracking_code},
         body=lambda w: {"satisfaction": "satisfied", "resolved": "1"},
     ),
     # --- Open311 GeoReport v2: public by specification; posting needs an api_key ------------
-    "open311:discovery": Entry(get=EVERYONE),
-    "open311:services": Entry(get=EVERYONE),
-    "open311:service": Entry(get=EVERYONE, params={"code": lambda w: w.category.code}),
+    "open311:discovery": Entry(get=PUBLIC),
+    "open311:services": Entry(get=PUBLIC),
+    "open311:service": Entry(get=PUBLIC, params={"code": lambda w: w.category.code}),
     "open311:requests": Entry(
-        get=EVERYONE,
-        post=EVERYONE,
+        get=PUBLIC,
+        post=PUBLIC,
         body=lambda w: {
             "api_key": w.open311_key,
             "service_code": w.category.code,
@@ -254,13 +267,13 @@ TABLE: dict[str, Entry] = {
             "address_id": w.block.code,
         },  # fmt: skip
     ),
-    "open311:request": Entry(get=EVERYONE, params={"request_id": lambda w: w.pending.number}),
-    "open311:token": Entry(get=EVERYONE, params={"token": lambda w: w.pending.tracking_code}),
+    "open311:request": Entry(get=PUBLIC, params={"request_id": lambda w: w.pending.number}),
+    "open311:token": Entry(get=PUBLIC, params={"token": lambda w: w.pending.tracking_code}),
     # --- REST API ---------------------------------------------------------------------------
     "api-root": Entry(get=SIGNED_IN),
-    "api-schema": Entry(get=EVERYONE, note="the schema and docs hold no data"),
-    "api-docs": Entry(get=EVERYONE),
-    "api-token": Entry(post=EVERYONE, note="username and password in, a token out"),
+    "api-schema": Entry(get=PUBLIC, note="the schema and docs hold no data"),
+    "api-docs": Entry(get=PUBLIC),
+    "api-token": Entry(post=PUBLIC, note="username and password in, a token out"),
     "notification-list": Entry(get=SIGNED_IN),
     "notification-unread-count": Entry(get=SIGNED_IN),
     "notification-read-all": Entry(post=SIGNED_IN),
@@ -303,7 +316,7 @@ TABLE: dict[str, Entry] = {
     ),
     # --- development only -------------------------------------------------------------------
     "^media/(?P<path>.*)$": Entry(
-        get=EVERYONE,
+        get=PUBLIC,
         params={"path": lambda w: w.photo_path},
         debug_only=True,
         note="DEBUG only; in production nginx serves uploads under unguessable names",
