@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -219,7 +220,13 @@ def part_action(request: HttpRequest, part_id: int, action: str) -> HttpResponse
         raise Http404
     if ok:
         messages.success(request, _("Done."))
-    return redirect(request.POST.get("next") or "events:inbox")
+    # Back to where the officer was (the case page, the inbox), never to another site.
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "events:inbox"
+    return redirect(target)
 
 
 @login_required

@@ -561,3 +561,14 @@ def test_the_walk_catches_an_undeclared_method_that_writes(walk, settings):
         f"PATCH {path} as admin wrote {{'blocks_posting'}} (200): declare it in the entry's "
         "other_methods, or refuse the method"
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_department_action_returns_to_our_site_only(walk):
+    """The inbox's actions redirected to any ``next`` given, another site's too."""
+    path = f"/events/parts/{walk.world.dispatched_part.pk}/report_in/"
+    for target, expected in (("https://evil.example/", "/events/inbox/"),
+                             ("/events/inbox/?tab=in_hand", "/events/inbox/?tab=in_hand")):  # fmt: skip
+        response, written = ask(walk.clients[DEPT], "POST", path, {"next": target})
+        assert response.status_code == 302 and response["Location"] == expected and written
