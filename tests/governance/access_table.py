@@ -28,6 +28,8 @@ HOW TO ADD A URL (a new pattern without an entry fails the walk, naming itself):
      POSTs that write nothing worth proving (a login form, a language switch).
    - ``query``: a query string for GETs that need one.
    - ``reveals=True`` only for a URL whose purpose is to show a resident's number whole.
+   - ``audited=POSTED`` (or ``VIEWED``): each allowed request must write an audit entry
+     (changes of the roster or of permissions, reveals of personal data, exports).
    - ``other_methods={"PATCH"}``: an API endpoint that really updates (or deletes) with
      that method; the walk checks that no other PUT/PATCH/DELETE writes anything.
 3. If the URL needs an object the world lacks, add it to ``build_world`` in the test.
@@ -104,12 +106,16 @@ class Entry:
     # Answers a resident's phone number whole to those it allows (every other URL must show
     # it masked, whoever asks: the walk looks for the world's number in every answer).
     reveals: bool = False
+    # Methods whose every allowed request must write an audit entry (roster and permission
+    # changes, reveals, exports: issue 10).
+    audited: frozenset[str] = frozenset()
     # PUT / PATCH / DELETE the URL writes with (none today): any other one that writes fails.
     other_methods: frozenset[str] = frozenset()
     note: str = ""
 
 
 DEFAULT_PARAMS: dict[str, str] = {"format": "json", "fmt": "json"}
+POSTED, VIEWED = frozenset({"POST"}), frozenset({"GET"})
 
 TABLE: dict[str, Entry] = {
     # --- accounts -------------------------------------------------------------------------
@@ -138,6 +144,7 @@ TABLE: dict[str, Entry] = {
     "blocks:area_detail": Entry(get=BLOCK_VIEWERS, params={"code": lambda w: w.block.code}),
     "blocks:block_list": Entry(get=BLOCK_VIEWERS, params={"code": lambda w: w.block.code}),
     "blocks:roster_edit": Entry(
+        audited=POSTED,
         get=ADMIN_ONLY,
         post=ADMIN_ONLY,
         params={"code": lambda w: w.block.code},
@@ -150,11 +157,13 @@ TABLE: dict[str, Entry] = {
         note="street administrators of the street too (tests/blocks/test_access.py)",
     ),
     "blocks:roster_replace": Entry(
+        audited=POSTED,
         post=ADMIN_ONLY,
         params={"code": lambda w: w.block.code},
         body=lambda w: {"role": "governor", "user": w.recruit.pk},
     ),
     "blocks:roster_end": Entry(
+        audited=POSTED,
         post=ADMIN_ONLY,
         params={"code": lambda w: w.block.code, "posting_id": lambda w: w.governor_posting.pk},
         body=lambda w: {},
@@ -169,7 +178,9 @@ TABLE: dict[str, Entry] = {
     ),
     # --- cases: lists, intake, workbench ---------------------------------------------------
     "events:list": Entry(get=SIGNED_IN, note="each sees the cases of their own scope"),
-    "events:export": Entry(get=SIGNED_IN, note="masked; unmasked needs a permission"),
+    "events:export": Entry(
+        get=SIGNED_IN, audited=VIEWED, note="masked; unmasked needs a permission"
+    ),
     "events:workbench": Entry(get=SIGNED_IN),
     "events:workbench_queue": Entry(get=SIGNED_IN),
     "events:log": Entry(
@@ -195,6 +206,7 @@ TABLE: dict[str, Entry] = {
         body=lambda w: {"expected_status": "pending"},
     ),
     "events:reveal_phone": Entry(
+        audited=POSTED,
         post=BLOCK_HANDLERS,
         params={"number": lambda w: w.pending.number},
         body=lambda w: {"reason": "回电居民"},
@@ -286,6 +298,7 @@ TABLE: dict[str, Entry] = {
     "block-locate": Entry(get=SIGNED_IN, query="lat=27.8&lon=112.9"),
     "block-detail": Entry(get=BLOCK_VIEWERS, params={"code": lambda w: w.block.code}),
     "posting-list": Entry(
+        audited=POSTED,
         get=SIGNED_IN,
         post=ADMIN_ONLY,
         body=lambda w: {
@@ -297,11 +310,15 @@ TABLE: dict[str, Entry] = {
     ),
     "posting-detail": Entry(get=BLOCK_VIEWERS, params={"pk": lambda w: w.governor_posting.pk}),
     "posting-replace": Entry(
+        audited=POSTED,
         post=ADMIN_ONLY,
         body=lambda w: {"area": w.block.code, "role": "governor", "user": w.recruit.username},
     ),
     "posting-end": Entry(
-        post=ADMIN_ONLY, params={"pk": lambda w: w.governor_posting.pk}, body=lambda w: {}
+        audited=POSTED,
+        post=ADMIN_ONLY,
+        params={"pk": lambda w: w.governor_posting.pk},
+        body=lambda w: {},
     ),
     # --- the Django admin: one entry, staff only -------------------------------------------
     "admin": Entry(

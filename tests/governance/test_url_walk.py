@@ -395,6 +395,12 @@ def walk_pattern(walk, pattern, entry) -> list[str]:
                     wrong.append(f"{method} {url} as {persona}: allowed ({said}), table denies")
                 if denied and written:
                     wrong.append(f"{method} {url} as {persona}: denied but wrote {written}")
+                if (
+                    not denied
+                    and method in entry.audited
+                    and "governance_auditentry" not in written
+                ):
+                    wrong.append(f"{method} {url} as {persona}: not on the audit log")
                 if not denied and method == "GET":
                     wrong.extend(check_page(path, response))
                 content = b"" if response.streaming else response.content
