@@ -546,6 +546,15 @@ def test_open311_tokens_share_the_tracking_pages_limit_on_guesses(walk, settings
         cache.clear()
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_walk_catches_a_roster_change_left_off_the_audit_log(walk, monkeypatch):
+    monkeypatch.setattr("blocks.services._audit_roster", lambda **kwargs: None)
+    wrong = walk_pattern(walk, _pattern("posting-end"), TABLE["posting-end"])
+    path = f"/api/postings/{walk.world.governor_posting.pk}/end/"
+    assert wrong == [f"POST {path} as admin: not on the audit log"]
+
+
 # A URL that writes on PATCH, mounted only by the test below (ROOT_URLCONF is this module).
 def _patch_writes(request, pk):
     if request.method == "PATCH":
