@@ -272,6 +272,8 @@ INLINE_SCRIPT = re.compile(
     r"|\bhref\s*=\s*[\"']?javascript:",
     re.I,
 )
+# The policy forbids inline styles too: a style attribute or element would simply not apply.
+INLINE_STYLE = re.compile(r"<style\b|<[a-z][^>]*\sstyle\s*=", re.I)
 # The offline Swagger UI and the Django admin ship inline scripts of their own.
 CSP_EXEMPT = ("/api/docs/", "/" + settings.ADMIN_URL)
 
@@ -328,16 +330,21 @@ def is_denied(response) -> bool:
 
 
 def check_page(path: str, response) -> list[str]:
-    """An HTML page that answers carries the Content-Security-Policy and no inline script."""
+    """An HTML page that answers carries the Content-Security-Policy and no inline script
+    or style."""
     if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
         return []
     problems = []
     if not path.startswith(CSP_EXEMPT) and response.get("Content-Security-Policy") != CSP:
         problems.append(f"{path}: no Content-Security-Policy header")
     if not path.startswith(CSP_EXEMPT):
-        inline = INLINE_SCRIPT.findall(response.content.decode())
+        html = response.content.decode()
+        inline = INLINE_SCRIPT.findall(html)
         if inline:
             problems.append(f"{path}: inline script {inline[0]}")
+        styled = INLINE_STYLE.search(html)
+        if styled:
+            problems.append(f"{path}: inline style {html[styled.start() : styled.start() + 80]}")
     return problems
 
 
@@ -356,7 +363,7 @@ def test_the_page_check_spots_inline_scripts_and_a_missing_policy():
         "/events/: no Content-Security-Policy header"
     ]
     for bad in ("<script>alert(1)</script>", '<button onclick="go()">', '<div hx-on:click="x()">',
-                '<a href="javascript:void(0)">'):  # fmt: skip
+                '<a href="javascript:void(0)">', '<div style="color:red">', "<style>p{}</style>"):  # fmt: skip
         assert check_page("/events/", page(bad)), bad
 
 
