@@ -93,7 +93,7 @@ class BlockViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.block_list_with_teams(user=self.request.user)
 
     @action(detail=False, methods=["get"])
-    def locate(self, request):
+    def locate(self, request, format=None):
         """``?lat=…&lon=…``: the block the point lies in, if the user may see it;
         ``{"found": false}`` for a point in no block (or in a block out of scope)."""
         params = LocateSerializer(data=request.query_params)
@@ -205,13 +205,13 @@ class PostingViewSet(
         return Response(self.get_serializer(posting).data, status=201)
 
     @action(detail=True, methods=["post"])
-    def end(self, request, pk=None):
+    def end(self, request, pk=None, format=None):
         posting = self.get_object()
         posting = services.posting_end(actor=request.user, request=request, posting=posting)
         return Response(self.get_serializer(posting).data)
 
     @action(detail=False, methods=["post"], serializer_class=ReplaceSerializer)
-    def replace(self, request):
+    def replace(self, request, format=None):
         serializer = ReplaceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -25,6 +25,7 @@ from blocks.models import Area, TerritoryImport
 from governance.access import scope_for
 from governance.audit import audit
 from governance.models import AuditEntry
+from governance.uploads import spreadsheet_kind
 
 COLUMNS = {
     "code": ("编码", "区域编码", "code"),
@@ -58,14 +59,14 @@ def _cell(value) -> str:
 def read_table(upload) -> list[dict]:
     """The rows of an uploaded .xlsx or .csv file, keyed by our column names, each with the
     row number a spreadsheet shows (the header is row 1)."""
-    name = getattr(upload, "name", "").lower()
-    if name.endswith(".xlsx"):
+    kind = spreadsheet_kind(upload)  # by content, not by name
+    if kind == "xlsx":
         try:
             sheet = load_workbook(upload, read_only=True, data_only=True).active
             table = [list(row) for row in sheet.iter_rows(values_only=True)]
         except Exception as error:
             raise ValidationError(_("This is not an XLSX workbook.")) from error
-    elif name.endswith(".csv"):
+    else:
         raw = upload.read()
         try:
             text = raw.decode("utf-8-sig")
@@ -73,8 +74,6 @@ def read_table(upload) -> list[dict]:
             # Excel on Chinese Windows saves CSV as GBK.
             text = raw.decode("gb18030", errors="replace")
         table = list(csv.reader(io.StringIO(text)))
-    else:
-        raise ValidationError(_("Send an .xlsx or .csv file."))
     if not table:
         raise ValidationError(_("The file is empty."))
     header = [_cell(h).lower() for h in table[0]]

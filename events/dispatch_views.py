@@ -8,13 +8,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from events import selectors, services
 from events.forms import DispatchForm, EvaluationForm, FeedbackForm, ReturnForm
-from events.models import Assignment, Event, HandlerLevel, Status
+from events.models import TRANSITIONS, Action, Assignment, Event, HandlerLevel, Status
+from events.workflow import actor_may
 from governance.access import scope_for
 from governance.errors import DomainError
 
@@ -79,6 +81,10 @@ def dispatch(request: HttpRequest, number: str) -> HttpResponse:
         event = selectors.event_get(user=request.user, number=number)
     except Event.DoesNotExist:
         raise Http404 from None
+    # The screen is the street's (or a community's, where the district lets blocks dispatch):
+    # others who see the case (its governor, a leader, a department) may not dispatch it.
+    if not actor_may(scope_for(request.user), TRANSITIONS[Action.DISPATCH], event):
+        raise PermissionDenied(_("Only the street's desk dispatches this case."))
     departments = selectors.district_departments(event=event)
     suggestion = selectors.duty_suggestion(event=event)
     if request.method == "POST":
@@ -214,7 +220,13 @@ def part_action(request: HttpRequest, part_id: int, action: str) -> HttpResponse
         raise Http404
     if ok:
         messages.success(request, _("Done."))
-    return redirect(request.POST.get("next") or "events:inbox")
+    # Back to where the officer was (the case page, the inbox), never to another site.
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "events:inbox"
+    return redirect(target)
 
 
 @login_required

@@ -23,6 +23,7 @@ from events import services
 from events.locating import address_suggestions, open_areas
 from events.models import Category, Channel, Event
 from governance.access import scope_for
+from governance.uploads import spreadsheet_kind
 
 # The hotline's column names (and English ones for apps sending JSON).
 COLUMNS = {
@@ -66,8 +67,8 @@ class ImportReport:
 
 def read_rows(upload) -> list[dict]:
     """Rows of an uploaded XLSX or CSV file, keyed by our column names."""
-    name = getattr(upload, "name", "").lower()
-    if name.endswith(".xlsx"):
+    kind = spreadsheet_kind(upload)  # by content, not by name
+    if kind == "xlsx":
         try:
             sheet = load_workbook(upload, read_only=True, data_only=True).active
         except Exception as error:
@@ -75,11 +76,9 @@ def read_rows(upload) -> list[dict]:
         table = [
             [("" if c is None else c) for c in row] for row in sheet.iter_rows(values_only=True)
         ]
-    elif name.endswith(".csv"):
+    else:
         text = upload.read().decode("utf-8-sig", errors="replace")
         table = list(csv.reader(io.StringIO(text)))
-    else:
-        raise ValidationError(_("Send an .xlsx or .csv file."))
     if not table:
         raise ValidationError(_("The file is empty."))
     header = [str(h).strip() for h in table[0]]

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from blocks.models import Area
-from events import services
+from events import public, services
 from events.locating import address_suggestions, block_at_point
 from events.models import (
     OPEN_STATUSES,
@@ -257,8 +257,14 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
 
 @require_GET
 def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    # A token is the resident's tracking code, which opens the case's timeline and its
+    # rating: guesses count against the same hourly limit as the tracking pages, or this
+    # endpoint would let anyone enumerate the codes the pages protect.
+    if public.lookup_limited(request):
+        return _error(fmt, 429, "too many unknown tokens from this address; try again in an hour")
     event = Event.objects.filter(tracking_code=token.upper()).only("number").first()
     if event is None:
+        public.lookup_missed(request)
         return _error(fmt, 404, f"token {token} not found")
     row = {"service_request_id": event.number, "token": token.upper()}
     return _respond([row], fmt, root="service_requests", item="request")

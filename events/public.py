@@ -314,9 +314,19 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s\-]", "", code or "").upper()
 
 
+def lookup_limited(request: HttpRequest) -> bool:
+    """Whether this address has tried too many unknown tracking codes this hour. Every place
+    that answers "is this code real?" (these pages, Open311's tokens) shares the count."""
+    return _over_limit("lookup-miss", request, _lookup_miss_limit())
+
+
+def lookup_missed(request: HttpRequest) -> None:
+    _count("lookup-miss", request)
+
+
 def _event_by_code(request: HttpRequest, code: str) -> Event | HttpResponse:
     """The case with this tracking code, or the 429/404 answer to give instead."""
-    if _over_limit("lookup-miss", request, _lookup_miss_limit()):
+    if lookup_limited(request):
         return _too_many(request, kind="lookup")
     event = None
     if TRACKING_CODE_RE.fullmatch(code):
@@ -326,7 +336,7 @@ def _event_by_code(request: HttpRequest, code: str) -> Event | HttpResponse:
             .first()
         )
     if event is None:
-        _count("lookup-miss", request)
+        lookup_missed(request)
         return render(request, "events/public/not_found.html", {"code": code[:20]}, status=404)
     return event
 

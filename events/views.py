@@ -26,7 +26,7 @@ from events.forms import (
     ResolveForm,
     WhistleForm,
 )
-from events.models import Action, Event, Status
+from events.models import Action, DeadlineChange, Event, Status
 from events.workflow import allowed_actions
 from governance.access import scope_for
 from governance.audit import audit
@@ -179,6 +179,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET  # a download; other methods (PUT, DELETE…) must not export and log
 def event_export(request: HttpRequest) -> HttpResponse:
     """XLSX of the filtered list. Phones are masked unless the user holds the permission to
     export them whole; every export is audited and rate-limited."""
@@ -335,6 +336,10 @@ def deadline_decide(request: HttpRequest, number: str, change_id: int) -> HttpRe
         services.deadline_change_decide(
             actor=request.user, change_id=change.pk, approve=request.POST.get("approve") == "1"
         )
+    except DeadlineChange.DoesNotExist:
+        # The case is in sight (a department it went to) but its area is not: the service
+        # does not find the change for this user; that is a 404, not a server error.
+        raise Http404 from None
     except (DomainError, ValidationError, PermissionDenied) as error:
         messages.error(request, _message_of(error))
     else:

@@ -37,11 +37,11 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return notices
 
     @action(detail=False, methods=["get"], url_path="unread-count")
-    def unread_count(self, request: Request) -> Response:
+    def unread_count(self, request: Request, format=None) -> Response:
         return Response({"unread": notifications_unread_count(user=request.user)})
 
     @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str | None = None) -> Response:
+    def read(self, request: Request, pk: str | None = None, format=None) -> Response:
         if not str(pk).isdigit() or not notification_mark_read(
             user=request.user, notification_id=int(pk)
         ):
@@ -50,5 +50,5 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(NotificationSerializer(notice).data)
 
     @action(detail=False, methods=["post"], url_path="read-all")
-    def read_all(self, request: Request) -> Response:
+    def read_all(self, request: Request, format=None) -> Response:
         return Response({"marked": notifications_mark_all_read(user=request.user)})

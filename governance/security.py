@@ -15,11 +15,12 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from governance import ratelimit
 from governance.audit import audit
@@ -105,6 +106,11 @@ class StrengthValidator:
         )
 
 
+API_SETUP_REQUIRED = gettext_lazy(
+    "Change your initial password (and turn on the second factor, if asked) on the web page first."
+)
+
+
 class SessionPolicyMiddleware:
     """Idle timeout (30 min), absolute timeout (12 h), "log out everywhere", and the forced
     change of an initial password."""
@@ -139,13 +145,21 @@ class SessionPolicyMiddleware:
                 return redirect(f"{reverse('login')}?next={request.path}")
             if not request.path.startswith(self.BACKGROUND):
                 session["last_seen"] = now
+            must_enrol = requires_second_factor(user) and not user.totp_enabled
+            if (user.must_change_password or must_enrol) and request.path.startswith("/api/"):
+                # A session on the API (the browsable API, a page's script) is not the way
+                # round the change of an initial password or the second factor: refuse, in the
+                # API's error format. (Token clients are not seen here: their token was only
+                # issued once both were done.)
+                return JsonResponse(
+                    {"code": "account_setup_required", "message": str(API_SETUP_REQUIRED)},
+                    status=403,
+                )
             exempt = request.path.startswith((*self.EXEMPT, "/" + settings.ADMIN_URL))
             if user.must_change_password and not exempt:
                 return redirect("password_change")
-            if (
-                requires_second_factor(user)
-                and not user.totp_enabled
-                and not request.path.startswith((*self.EXEMPT, "/account/second-factor/"))
+            if must_enrol and not request.path.startswith(
+                (*self.EXEMPT, "/account/second-factor/")
             ):
                 return redirect("second_factor")
         return self.get_response(request)

@@ -30,6 +30,18 @@ def code_ok(secret: str, code: str) -> bool:
     return bool(secret) and pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), valid_window=1)
 
 
+def code_refusal(user, code: str) -> str:
+    """Why ``code`` is refused (empty when it is the user's current one), counting wrong
+    codes: 5 in 15 minutes stop every further try, on the login page and the API alike."""
+    key = f"2fa-failures:{user.pk}"
+    if ratelimit.count(key) >= 5:
+        return _("Too many wrong codes. Log in again in 15 minutes.")
+    if code_ok(user.totp_secret, code):
+        return ""
+    ratelimit.hit(key, window=15 * 60)
+    return _("That code is not right. Enter the 6 digits your app shows now.")
+
+
 class PasswordThenCodeLogin(LoginView):
     """The password first; a user with a second factor then gives the app's code."""
 
@@ -52,17 +64,12 @@ def login_code(request: HttpRequest) -> HttpResponse:
     user = get_user_model().objects.get(pk=user_id)
     error = ""
     if request.method == "POST":
-        key = f"2fa-failures:{user.pk}"
-        if ratelimit.count(key) >= 5:
-            error = _("Too many wrong codes. Log in again in 15 minutes.")
-        elif code_ok(user.totp_secret, request.POST.get("code", "")):
+        error = code_refusal(user, request.POST.get("code", ""))
+        if not error:
             next_url = request.session.pop("2fa_next", None) or settings.LOGIN_REDIRECT_URL
             request.session.pop(PENDING, None)
             login(request, user, backend="governance.security.LockoutBackend")
             return redirect(next_url)
-        else:
-            ratelimit.hit(key, window=15 * 60)
-            error = _("That code is not right. Enter the 6 digits your app shows now.")
     return render(
         request, "registration/login_code.html", {"error": error}, status=400 if error else 200
     )

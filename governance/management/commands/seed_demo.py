@@ -126,6 +126,9 @@ class Command(BaseCommand):
         )
         if created or reset:
             user.set_password(password)
+            # A demo password is known to everyone who saw the demo: where it counts
+            # (production), it is an initial password, changed at the first login.
+            user.must_change_password = settings.PRODUCTION
         if username == "admin":
             user.is_staff = user.is_superuser = True
         user.save()

@@ -1,0 +1,341 @@
+"""Who may reach which URL: the declared table that tests/governance/test_url_walk.py checks
+against every URL pattern of the project, with every persona (issue 10, DESIGN §6).
+
+The walk builds one small world (see ``build_world`` in test_url_walk.py) and asks each URL
+as each persona below. "Allowed" and "denied" mean:
+
+- denied: 401, 403, 404, or a redirect to the login page (``/login/?next=…``); and for a
+  POST with a ``body``, also "nothing was written" (the services refuse a read-only leader
+  with a message, not always with a 403). A denied request that writes anything fails.
+- allowed: anything else (200, a redirect elsewhere, a 400 for a harmless empty form…);
+  and for a POST with a ``body``, something was written to the database. Every request is
+  rolled back afterwards, so each persona sees the same world.
+
+HOW TO ADD A URL (a new pattern without an entry fails the walk, naming itself):
+
+1. Find its key: ``namespace:name`` as in ``{% url %}`` (e.g. ``events:detail``), the bare
+   name for patterns outside a namespace (``api-token``), DRF router names too
+   (``notification-list``; the ``.json`` format-suffix variant shares its entry). A
+   pattern without a name is keyed by its route (``^media/(?P<path>.*)$``).
+2. Add ``"key": Entry(get=POLICY, post=POLICY, params={...}, body=...)`` to ``TABLE``:
+   - ``get`` / ``post``: who may do it, as a named policy below (or a set of personas,
+     e.g. ``CASE_VIEWERS | {DEPT}``). ``None`` means "this method is not walked" (a
+     POST-only view has ``get=None``).
+   - ``params``: a value for each path parameter, as a function of the world ``w``
+     (``lambda w: w.pending.number``); ``format`` and ``fmt`` default to ``json``.
+   - ``body``: for a write, a VALID body (``lambda w: {...}``), so the walk can prove that
+     the allowed personas really write and the others really do not. Leave it out for
+     POSTs that write nothing worth proving (a login form, a language switch).
+   - ``query``: a query string for GETs that need one.
+   - ``reveals=True`` only for a URL whose purpose is to show a resident's number whole.
+   - ``audited=POSTED`` (or ``VIEWED``): each allowed request must write an audit entry
+     (changes of the roster or of permissions, reveals of personal data, exports).
+   - ``other_methods={"PATCH"}``: an API endpoint that really updates (or deletes) with
+     that method; the walk checks that no other PUT/PATCH/DELETE writes anything.
+3. If the URL needs an object the world lacks, add it to ``build_world`` in the test.
+4. Run ``pytest tests/governance/test_url_walk.py``.
+
+Pending entries, to be added by the lead when the branches merge (the walk names each URL
+still missing): the events API (``/api/events/…``), the dashboard (``/dashboard/…``) and
+liaison (``/links/…``). What to expect, from DESIGN §6 and the entries above:
+
+- events API: a list is ``SIGNED_IN`` (each sees their scope); one case is like
+  ``events:detail`` (``CASE_VIEWERS``, with ``params={"number": lambda w: w.pending.number}``
+  or ``w.dispatched`` to include ``DEPT``); a transition POST is like ``events:action``
+  (``CASE_ACTORS`` with a valid ``body``); nothing answers PATCH/DELETE.
+- dashboard: leaders, street desks and administrators read numbers of their own areas; an
+  area's page is ``BLOCK_VIEWERS``-like for block A and denies the neighbour and outsiders.
+- liaison: department pages are the department's own (``DEPT``/``OTHER_DEPT`` each see their
+  own; another department's object is a 404 for them).
+
+Keep the personas' meaning: a URL the table gives to ``NEIGH``, ``FAR`` or ``OTHER_DEPT`` for
+an object of block A is a hole, not an entry to write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# --- personas -------------------------------------------------------------------------------
+GOV = "governor"  # governor of block A, where the world's cases are (in scope)
+NEIGH = "neighbour"  # governor of block B, next door in the same community
+FAR = "far_governor"  # governor of a block in another street
+DISP = "dispatcher"  # the desk of street S, which holds block A
+DEPT = "officer"  # officer of 城管, the department the dispatched case went to
+OTHER_DEPT = "other_officer"  # officer of 住建, to which nothing was dispatched
+LEADER = "leader"  # district leader: reads everything in the district, writes nothing
+ADMIN = "admin"  # administrator (superuser, staff)
+ANON = "anonymous"
+
+PERSONAS = (GOV, NEIGH, FAR, DISP, DEPT, OTHER_DEPT, LEADER, ADMIN, ANON)
+Policy = frozenset[str]
+
+# --- named policies -------------------------------------------------------------------------
+PUBLIC: Policy = frozenset(PERSONAS)
+SIGNED_IN: Policy = PUBLIC - {ANON}
+NOBODY: Policy = frozenset()
+ADMIN_ONLY: Policy = frozenset({ADMIN})
+# Block A itself (its card, team, roster history): its own staff, its street, the leader.
+BLOCK_VIEWERS: Policy = frozenset({GOV, DISP, LEADER, ADMIN})
+# A case in block A before any department is involved.
+CASE_VIEWERS: Policy = BLOCK_VIEWERS
+CASE_ACTORS: Policy = CASE_VIEWERS - {LEADER}
+# The block's own staff: log a case, see residents' numbers while the block handles it.
+BLOCK_HANDLERS: Policy = frozenset({GOV, ADMIN})
+# The street's desk: dispatch, approve changes of time limits, score departments.
+STREET_DESK: Policy = frozenset({DISP, ADMIN})
+# People who work for a department: each sees its own inbox.
+DEPARTMENT_STAFF: Policy = frozenset({DEPT, OTHER_DEPT})
+# Staff posted to some block or street (hotline import).
+POSTED_STAFF: Policy = frozenset({GOV, NEIGH, FAR, DISP, ADMIN})
+
+
+@dataclass(frozen=True)
+class Entry:
+    get: Policy | None = None
+    post: Policy | None = None
+    params: dict[str, Callable[[Any], Any] | str] = field(default_factory=dict)
+    body: Callable[[Any], dict] | None = None
+    query: str = ""
+    # Paths to ask instead of reversing the pattern (the admin site, unnamed patterns).
+    paths: Callable[[Any], list[str]] | None = None
+    # Only mounted with DEBUG on (not during tests): not reported as stale.
+    debug_only: bool = False
+    # Answers a resident's phone number whole to those it allows (every other URL must show
+    # it masked, whoever asks: the walk looks for the world's number in every answer).
+    reveals: bool = False
+    # Methods whose every allowed request must write an audit entry (roster and permission
+    # changes, reveals, exports: issue 10).
+    audited: frozenset[str] = frozenset()
+    # PUT / PATCH / DELETE the URL writes with (none today): any other one that writes fails.
+    other_methods: frozenset[str] = frozenset()
+    note: str = ""
+
+
+DEFAULT_PARAMS: dict[str, str] = {"format": "json", "fmt": "json"}
+POSTED, VIEWED = frozenset({"POST"}), frozenset({"GET"})
+
+TABLE: dict[str, Entry] = {
+    # --- accounts -------------------------------------------------------------------------
+    "home": Entry(get=SIGNED_IN),
+    "healthz": Entry(get=PUBLIC),
+    "login": Entry(get=PUBLIC, post=PUBLIC),
+    # Without a password just checked it sends back to /login/ (not "?next="): nothing shown.
+    "login_code": Entry(get=PUBLIC, post=PUBLIC),
+    "second_factor": Entry(get=SIGNED_IN, post=SIGNED_IN),
+    "logout": Entry(post=PUBLIC),
+    "logout_everywhere": Entry(post=SIGNED_IN),
+    "password_change": Entry(get=SIGNED_IN, post=SIGNED_IN),
+    "set_language": Entry(post=PUBLIC),
+    # --- one's own notices (another person's notice is not there: 404) ----------------------
+    "governance:notifications": Entry(get=SIGNED_IN),
+    "governance:notification_badge": Entry(get=PUBLIC, note="286 for anonymous: stop polling"),
+    "governance:notifications_read_all": Entry(post=SIGNED_IN),
+    "governance:notification_read": Entry(
+        post=frozenset({GOV}),
+        params={"notification_id": lambda w: w.notice.pk},
+        body=lambda w: {},
+    ),
+    "governance:audit_log": Entry(get=ADMIN_ONLY),
+    # --- territory pages --------------------------------------------------------------------
+    "blocks:area_browser": Entry(get=SIGNED_IN),
+    "blocks:area_detail": Entry(get=BLOCK_VIEWERS, params={"code": lambda w: w.block.code}),
+    "blocks:block_list": Entry(get=BLOCK_VIEWERS, params={"code": lambda w: w.block.code}),
+    "blocks:roster_edit": Entry(
+        audited=POSTED,
+        get=ADMIN_ONLY,
+        post=ADMIN_ONLY,
+        params={"code": lambda w: w.block.code},
+        body=lambda w: {
+            "user": w.recruit.pk,
+            "role": "assistant",
+            "assistant_kind": "resident_rep",
+            "started_on": "2026-01-05",
+        },  # fmt: skip
+        note="street administrators of the street too (tests/blocks/test_access.py)",
+    ),
+    "blocks:roster_replace": Entry(
+        audited=POSTED,
+        post=ADMIN_ONLY,
+        params={"code": lambda w: w.block.code},
+        body=lambda w: {"role": "governor", "user": w.recruit.pk},
+    ),
+    "blocks:roster_end": Entry(
+        audited=POSTED,
+        post=ADMIN_ONLY,
+        params={"code": lambda w: w.block.code, "posting_id": lambda w: w.governor_posting.pk},
+        body=lambda w: {},
+    ),
+    "blocks:import_start": Entry(
+        get=ADMIN_ONLY, post=ADMIN_ONLY, params={"code": lambda w: w.street.code}
+    ),
+    "blocks:orphan_check": Entry(get=ADMIN_ONLY, params={"code": lambda w: w.street.code}),
+    "blocks:import_detail": Entry(get=ADMIN_ONLY, params={"pk": lambda w: w.territory_import.pk}),
+    "blocks:import_report": Entry(
+        get=ADMIN_ONLY, params={"pk": lambda w: w.territory_import.pk, "fmt": "csv"}
+    ),
+    # --- cases: lists, intake, workbench ---------------------------------------------------
+    "events:list": Entry(get=SIGNED_IN, note="each sees the cases of their own scope"),
+    "events:export": Entry(
+        get=SIGNED_IN, audited=VIEWED, note="masked; unmasked needs a permission"
+    ),
+    "events:workbench": Entry(get=SIGNED_IN),
+    "events:workbench_queue": Entry(get=SIGNED_IN),
+    "events:log": Entry(
+        post=BLOCK_HANDLERS,
+        body=lambda w: {
+            "block": w.block.pk,
+            "category": w.category.pk,
+            "description": "楼道堆放杂物",
+            "reporter_phone": "13812345678",
+        },  # fmt: skip
+    ),
+    "events:similar": Entry(get=SIGNED_IN, query="block=0"),
+    "events:deadline_board": Entry(get=SIGNED_IN),
+    "events:hotline_import": Entry(get=POSTED_STAFF, post=POSTED_STAFF),
+    "events:hotline_report": Entry(
+        get=frozenset({GOV}), note="one's own last import report, kept for an hour"
+    ),
+    # --- one case -------------------------------------------------------------------------
+    "events:detail": Entry(get=CASE_VIEWERS, params={"number": lambda w: w.pending.number}),
+    "events:action": Entry(
+        post=CASE_ACTORS,
+        params={"number": lambda w: w.pending.number, "action": "accept"},
+        body=lambda w: {"expected_status": "pending"},
+    ),
+    "events:reveal_phone": Entry(
+        audited=POSTED,
+        post=BLOCK_HANDLERS,
+        params={"number": lambda w: w.pending.number},
+        body=lambda w: {"reason": "回电居民"},
+        reveals=True,
+        note="the current handler only; the reveal is audited",
+    ),
+    "events:deadline_change": Entry(
+        post=CASE_ACTORS,
+        params={
+            "number": lambda w: w.pending.number,
+            "clock_id": lambda w: w.pending_clock.pk,
+            "what": "extend",
+        },
+        body=lambda w: {"reason": "居民外出", "days": "2"},
+    ),
+    "events:deadline_decide": Entry(
+        post=STREET_DESK,
+        params={
+            "number": lambda w: w.dispatched.number,
+            "change_id": lambda w: w.clock_change.pk,
+        },
+        body=lambda w: {"approve": "1"},
+    ),
+    # --- the street's desk and the departments ---------------------------------------------
+    "events:console": Entry(get=STREET_DESK),
+    "events:bulk_dispatch": Entry(
+        post=STREET_DESK, body=lambda w: {"numbers": [w.escalated.number]}
+    ),
+    "events:dispatch": Entry(
+        get=STREET_DESK,
+        post=STREET_DESK,
+        params={"number": lambda w: w.escalated.number},
+        body=lambda w: {"lead": w.cgzf.pk, "expected_status": "escalated"},
+    ),
+    "events:inbox": Entry(get=DEPARTMENT_STAFF),
+    "events:part_action": Entry(
+        post=frozenset({DEPT}),
+        params={"part_id": lambda w: w.dispatched_part.pk, "action": "report_in"},
+        body=lambda w: {},
+    ),
+    "events:evaluate": Entry(
+        post=STREET_DESK,
+        params={"part_id": lambda w: w.closed_part.pk},
+        body=lambda w: {"response": "5", "handling": "4", "attitude": "5"},
+    ),
+    # --- residents, without an account -----------------------------------------------------
+    "public:report": Entry(get=PUBLIC, post=PUBLIC),
+    "public:area_options": Entry(get=PUBLIC, query="street=0"),
+    "public:locate": Entry(get=PUBLIC, query="lat=27.8&lon=112.9"),
+    "public:suggest": Entry(get=PUBLIC, query="address=白石"),
+    "public:done": Entry(get=PUBLIC, params={"code": lambda w: w.pending.tracking_code}),
+    "public:lookup": Entry(get=PUBLIC),
+    "public:track": Entry(get=PUBLIC, params={"code": lambda w: w.pending.tracking_code}),
+    "public:rate": Entry(
+        post=PUBLIC,
+        params={"code": lambda w: w.closed.tracking_code},
+        body=lambda w: {"satisfaction": "satisfied", "resolved": "1"},
+    ),
+    # --- Open311 GeoReport v2: public by specification; posting needs an api_key ------------
+    "open311:discovery": Entry(get=PUBLIC),
+    "open311:services": Entry(get=PUBLIC),
+    "open311:service": Entry(get=PUBLIC, params={"code": lambda w: w.category.code}),
+    "open311:requests": Entry(
+        get=PUBLIC,
+        post=PUBLIC,
+        body=lambda w: {
+            "api_key": w.open311_key,
+            "service_code": w.category.code,
+            "description": "路灯不亮",
+            "address_id": w.block.code,
+        },  # fmt: skip
+    ),
+    "open311:request": Entry(get=PUBLIC, params={"request_id": lambda w: w.pending.number}),
+    "open311:token": Entry(get=PUBLIC, params={"token": lambda w: w.pending.tracking_code}),
+    # --- REST API ---------------------------------------------------------------------------
+    "api-root": Entry(get=SIGNED_IN),
+    "api-schema": Entry(get=PUBLIC, note="the schema and docs hold no data"),
+    "api-docs": Entry(get=PUBLIC),
+    "api-token": Entry(post=PUBLIC, note="username and password in, a token out"),
+    "notification-list": Entry(get=SIGNED_IN),
+    "notification-unread-count": Entry(get=SIGNED_IN),
+    "notification-read-all": Entry(post=SIGNED_IN),
+    "notification-read": Entry(
+        post=frozenset({GOV}), params={"pk": lambda w: w.notice.pk}, body=lambda w: {}
+    ),
+    "area-list": Entry(get=SIGNED_IN, note="each sees their own areas"),
+    "area-detail": Entry(get=BLOCK_VIEWERS, params={"code": lambda w: w.block.code}),
+    "block-list": Entry(get=SIGNED_IN),
+    "block-locate": Entry(get=SIGNED_IN, query="lat=27.8&lon=112.9"),
+    "block-detail": Entry(get=BLOCK_VIEWERS, params={"code": lambda w: w.block.code}),
+    "posting-list": Entry(
+        audited=POSTED,
+        get=SIGNED_IN,
+        post=ADMIN_ONLY,
+        body=lambda w: {
+            "area": w.block.code,
+            "user": w.recruit.username,
+            "role": "assistant",
+            "assistant_kind": "resident_rep",
+        },  # fmt: skip
+    ),
+    "posting-detail": Entry(get=BLOCK_VIEWERS, params={"pk": lambda w: w.governor_posting.pk}),
+    "posting-replace": Entry(
+        audited=POSTED,
+        post=ADMIN_ONLY,
+        body=lambda w: {"area": w.block.code, "role": "governor", "user": w.recruit.username},
+    ),
+    "posting-end": Entry(
+        audited=POSTED,
+        post=ADMIN_ONLY,
+        params={"pk": lambda w: w.governor_posting.pk},
+        body=lambda w: {},
+    ),
+    # --- the Django admin: one entry, staff only -------------------------------------------
+    "admin": Entry(
+        get=ADMIN_ONLY,
+        paths=lambda w: [
+            "/admin/",
+            "/admin/events/event/",
+            f"/admin/events/event/{w.pending.pk}/change/",
+            f"/admin/blocks/posting/{w.governor_posting.pk}/change/",
+            "/admin/governance/user/",
+        ],
+    ),
+    # --- development only -------------------------------------------------------------------
+    "^media/(?P<path>.*)$": Entry(
+        get=PUBLIC,
+        params={"path": lambda w: w.photo_path},
+        debug_only=True,
+        note="DEBUG only; in production nginx serves uploads under unguessable names",
+    ),
+}
