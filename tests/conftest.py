@@ -71,6 +71,24 @@ def _fast_password_hashing(settings):
 # each with its people (STYLE §6: insider, neighbour, outsider).
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: failed logins (lockout), rate limits and public
+    reports are counted there per account and address, and one test's 127.0.0.1 must not
+    count against the next. Only Django's own keys go: on Redis the broker's queues may
+    share the database (a running worker's tasks are not thrown away)."""
+    from django.core.cache import cache
+
+    client = getattr(cache, "_cache", None)
+    if client is None or not hasattr(client, "get_client"):
+        cache.clear()
+        return
+    redis = client.get_client(write=True)
+    keys = list(redis.scan_iter(match=cache.make_key("*"), count=1000))
+    if keys:
+        redis.delete(*keys)
+
+
 @pytest.fixture
 def world(db):
     district = area("430302", "雨湖区")

@@ -37,15 +37,6 @@ def pytest_collection_modifyitems(config, items):
             )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The live server shares this process's cache, where failed logins (lockout) and public
-    reports (rate limit) are counted per address: earlier tests' 127.0.0.1 must not count."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture(scope="session")
 def browser():
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
