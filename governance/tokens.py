@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -47,6 +48,7 @@ class TokenView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [LoginThrottle]
 
+    @extend_schema(request=TokenRequest, responses={201: TokenResponse}, auth=[])
     def post(self, request):
         data = TokenRequest(data=request.data)
         data.is_valid(raise_exception=True)
@@ -62,6 +64,7 @@ class TokenView(APIView):
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(request=None, responses={204: None})
     def delete(self, request):
         if not isinstance(request.auth, ApiToken):
             raise exceptions.NotAuthenticated()
