@@ -15,7 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _setup import DEFAULT_URL, RESULTS, ROOT, report, setup_django
+from _setup import RESULTS, ROOT, database_url, report, setup_django
 
 LEVELS = [20, 100, 200]
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "40"))
@@ -27,7 +27,7 @@ def main() -> None:
     password = "Bench-Password-2026"
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL),
+        DATABASE_URL=database_url(),
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5"),
         DEMO_PASSWORD=password, DEBUG="0", ALLOWED_HOSTS="127.0.0.1",
     )  # fmt: skip

@@ -34,7 +34,7 @@ from events import hotline, selectors, services
 from events import serializers as s
 from events.filters import EventFilter
 from events.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from events.models import Action, Assignment, Category, Deadline, Event, TimelineEntry
+from events.models import Assignment, Category, Deadline, Event, TimelineEntry
 from events.workflow import allowed_actions
 from governance.access import scope_for, visible_areas
 from governance.audit import audit
@@ -50,7 +50,7 @@ class ApiPagination(PageNumberPagination):
 
 
 def _errors(*codes: int) -> dict:
-    return {code: s.ErrorSerializer for code in codes}
+    return dict.fromkeys(codes, s.ErrorSerializer)
 
 
 READ_ERRORS = _errors(401, 404)
