@@ -128,7 +128,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     ordering = ["-created_at", "-id"]
     lookup_url_kwarg = "id"
     lookup_value_regex = r"[^/]+"
-    parser_classes = [JSONParser]
+    # For logging a case (photos come as multipart); each action names its own parsers.
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Event]:
         return selectors.event_queryset(user=self.request.user)
@@ -305,8 +306,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 expected_status=x),
         )  # fmt: skip
 
-    @post_action(request=s.DispatchSerializer)
-    def dispatch(self, request, id=None):
+    # Named dispatch_: a view's own dispatch() must stay DRF's.
+    @post_action(request=s.DispatchSerializer, url_path="dispatch", url_name="dispatch")
+    def dispatch_(self, request, id=None):
         """Dispatch (派单): the street gives the case to a lead department and cooperating ones."""
 
         def call(event, data, expected):
@@ -468,7 +470,9 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 photos=data.get("photos", [])),
         )  # fmt: skip
 
-    @post_action(request=s.ReturnSerializer, response=s.PartSerializer, url_path="return")
+    @post_action(
+        request=s.ReturnSerializer, response=s.PartSerializer, url_path="return", url_name="return"
+    )
     def return_(self, request, pk=None):
         """Return (退单): not this department's duty; back to the street's desk, with a reason."""
         data = _valid(s.ReturnSerializer, request)
