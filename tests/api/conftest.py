@@ -23,6 +23,7 @@ def api():
 
     def make(user=None) -> APIClient:
         client = APIClient()
+        client.default_format = "json"
         if user is not None:
             client.force_authenticate(user)
         return client
