@@ -12,14 +12,17 @@ Conventions, the same as every resource under /api/:
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
+from datetime import UTC
 
 import django_filters
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -54,6 +57,7 @@ def _errors(*codes: int) -> dict:
 
 
 READ_ERRORS = _errors(401, 404)
+LIST_ERRORS = _errors(400, 401, 404)  # 400: a filter's value; 404: a page past the end
 WRITE_ERRORS = _errors(400, 401, 403, 404, 409, 422)
 
 
@@ -71,16 +75,21 @@ def post_action(*, request, response=s.EventDetailSerializer, code=200, photos=F
     """One POST endpoint: DRF action, OpenAPI description and Idempotency-Key in one place."""
 
     def decorate(method):
-        described = extend_schema(
+        parsers = [JSONParser, MultiPartParser] if photos else [JSONParser]
+        # extend_schema goes outside: @action replaces the kwargs where it keeps the schema.
+        return extend_schema(
             request=request,
             responses={code: response, **WRITE_ERRORS},
             parameters=[IDEMPOTENCY_PARAMETER],
             summary=(method.__doc__ or "").strip().split("\n")[0] or None,
-        )(idempotent(method))
-        parsers = [JSONParser, MultiPartParser] if photos else [JSONParser]
-        return action(detail=True, methods=["post"], parser_classes=parsers, **kw)(described)
+        )(action(detail=True, methods=["post"], parser_classes=parsers, **kw)(idempotent(method)))
 
     return decorate
+
+
+def is_id(value: str) -> bool:
+    """A database id as a path gives it (ASCII digits, within a bigint)."""
+    return re.fullmatch(r"[0-9]{1,18}", value) is not None
 
 
 def _valid(serializer_class, request) -> dict:
@@ -90,22 +99,43 @@ def _valid(serializer_class, request) -> dict:
 
 
 # --- cases ---------------------------------------------------------------------------------
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, in UTC: PostgreSQL refuses offsets that Python accepts (+19:26)."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        try:
+            return parsed.astimezone(UTC) if parsed is not None else None
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+def _since(field: str, lookup: str, label: str) -> UtcDateTimeFilter:
+    return UtcDateTimeFilter(field_name=field, lookup_expr=lookup, label=gettext_lazy(label))
+
+
 class ApiEventFilter(EventFilter):
     """The case lists' filters (events/filters.py), with matters by code for apps."""
+
+    created_from = _since("created_at", "gte", "Logged from")
+    created_to = _since("created_at", "lt", "Logged before")
+    updated_from = _since("updated_at", "gte", "Updated from")
+    updated_to = _since("updated_at", "lt", "Updated before")
 
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(), to_field_name="code", method="filter_category",
         label=gettext_lazy("Category"),
     )  # fmt: skip
-    updated_to = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="lt", label=gettext_lazy("Updated before")
-    )
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Cases the caller may see, filtered and ordered",
-        responses={200: s.EventSerializer(many=True), **READ_ERRORS},
+        responses={200: s.EventSerializer(many=True), **LIST_ERRORS},
     ),
     retrieve=extend_schema(
         summary="One case with its timeline, clocks and departments' parts",
@@ -156,7 +186,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def _lookup(self, queryset: QuerySet[Event]) -> Event:
         value = str(self.kwargs[self.lookup_url_kwarg])
-        found = queryset.filter(pk=int(value)) if value.isdigit() else queryset.filter(number=value)
+        found = queryset.filter(pk=int(value)) if is_id(value) else queryset.filter(number=value)
         event = found.first()
         if event is None:
             raise exceptions.NotFound()
@@ -428,7 +458,7 @@ class AssignmentFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary="The parts of cases dispatched to the caller's departments",
-        responses={200: s.PartSerializer(many=True), **READ_ERRORS},
+        responses={200: s.PartSerializer(many=True), **LIST_ERRORS},
     ),
     retrieve=extend_schema(responses={200: s.PartSerializer, **READ_ERRORS}),
 )
@@ -441,9 +471,18 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ordering_fields = ["due_at", "dispatched_at", "state"]
     ordering = ["due_at", "dispatched_at", "id"]
     parser_classes = [JSONParser]
+    # Any path segment reaches the view, so that a malformed id is the API's JSON 404.
+    lookup_value_regex = r"[^/]+"
 
     def get_queryset(self) -> QuerySet[Assignment]:
         return selectors.department_parts(user=self.request.user)
+
+    def get_object(self) -> Assignment:
+        value = str(self.kwargs["pk"])
+        part = self.get_queryset().filter(pk=int(value)).first() if is_id(value) else None
+        if part is None:
+            raise exceptions.NotFound()
+        return part
 
     def _act(self, request, call) -> Response:
         part = self.get_object()

@@ -1,5 +1,8 @@
 """What the events API reads and writes (DESIGN §7). Field names are the GLOSSARY's.
 
+The model serializers only ever answer (writes go through the services with the plain
+serializers below), so they keep their fields' blank and null choices for the schema.
+
 Residents' phones are always masked here (DESIGN §6); the current handler reveals one with
 a reason through ``reveal_phone``, which is audited, as on the case page.
 """
@@ -50,7 +53,7 @@ class ClockSerializer(serializers.ModelSerializer):
 
     stopped_at = serializers.SerializerMethodField()
     state = serializers.SerializerMethodField()
-    assignment = serializers.PrimaryKeyRelatedField(read_only=True)
+    assignment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Deadline
@@ -58,7 +61,6 @@ class ClockSerializer(serializers.ModelSerializer):
             "id", "kind", "assignment", "started_at", "warn_at", "due_at", "paused_at",
             "stopped_at", "breached_at", "state",
         ]  # fmt: skip
-        read_only_fields = fields
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_stopped_at(self, clock: Deadline):
@@ -87,7 +89,6 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = TimelineEntry
         fields = ["id", "at", "action", "actor", "from_status", "to_status", "note", "data"]
-        read_only_fields = fields
 
     def get_actor(self, entry: TimelineEntry) -> str:
         return person_name(entry.actor)
@@ -102,7 +103,6 @@ class CaseEvaluationSerializer(serializers.ModelSerializer):
             "id", "assignment", "response", "handling", "attitude", "score", "comment",
             "evaluated_at",
         ]  # fmt: skip
-        read_only_fields = fields
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -119,7 +119,6 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "dispatch_note", "reported_in_at", "feedback_at", "feedback_note", "returned_at",
             "return_reason", "return_note", "return_contradicts_duty_list",
         ]  # fmt: skip
-        read_only_fields = fields
 
 
 class PartSerializer(AssignmentSerializer):
@@ -136,7 +135,6 @@ class PartSerializer(AssignmentSerializer):
             *AssignmentSerializer.Meta.fields, "event_status", "description", "address",
             "block_name", "due_at",
         ]  # fmt: skip
-        read_only_fields = fields
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -159,7 +157,6 @@ class EventSerializer(serializers.ModelSerializer):
             "address", "building", "lat", "lon", "reporter_name", "reporter_phone",
             "external_number", "created_at", "updated_at", "due_at", "clock_kind",
         ]  # fmt: skip
-        read_only_fields = fields
 
     def get_handler(self, event: Event) -> str:
         return person_name(event.handler)
@@ -188,7 +185,7 @@ class EventDetailSerializer(EventSerializer):
     clocks = ClockSerializer(many=True, read_only=True, source="deadlines")
     assignments = AssignmentSerializer(many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
-    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     actions = serializers.ListField(
         child=serializers.CharField(), read_only=True,
         help_text="The actions this user may take now (their endpoints are /api/events/{id}/<action>/).",
@@ -205,7 +202,6 @@ class EventDetailSerializer(EventSerializer):
             "dispatched_at", "resolved_at", "closed_at", "rated_at", "actions", "handles",
             "clocks", "assignments", "timeline", "photos",
         ]  # fmt: skip
-        read_only_fields = fields
 
 
 # --- writes --------------------------------------------------------------------------------
@@ -327,7 +323,6 @@ class DeadlineChangeSerializer(serializers.ModelSerializer):
             "id", "clock", "kind", "state", "reason", "extra_working_days", "requested_at",
             "decided_at",
         ]  # fmt: skip
-        read_only_fields = fields
 
 
 class DeadlineDecideSerializer(serializers.Serializer):
@@ -381,4 +376,6 @@ class HotlineReportSerializer(serializers.Serializer):
 
 
 class HotlineRejectedSerializer(ErrorSerializer):
-    report = HotlineReportSerializer()
+    report = HotlineReportSerializer(
+        required=False, help_text="when rows were checked: what happened to each"
+    )

@@ -276,6 +276,8 @@ SPECTACULAR_SETTINGS = {
         "ClockKindEnum": "events.models.ClockKind",
         "ClockStateEnum": "events.serializers.CLOCK_STATES",
         "StatusEnum": "events.models.Status",
+        "WhistleReasonEnum": "events.models.WhistleReason",
+        "ReturnReasonEnum": "events.models.Assignment.ReturnReason",
     },
 }
 
