@@ -91,6 +91,31 @@ def _replay(record: IdempotencyKey) -> Response:
     return response
 
 
+def _store(record: IdempotencyKey, response: Response) -> None:
+    IdempotencyKey.objects.filter(pk=record.pk).update(
+        status_code=response.status_code,
+        response_body=json.loads(json.dumps(response.data, cls=JSONEncoder)),
+    )
+
+
+def _claim(request, key: str, fingerprint: str) -> IdempotencyKey | None:
+    """The key's new row, or None if the key was already used (in the last 24 h)."""
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(
+                    user=request.user, key=key, request_hash=fingerprint
+                )
+        except IntegrityError:
+            # A key older than 24 h is forgotten: the same key then starts afresh.
+            expired = IdempotencyKey.objects.filter(
+                user=request.user, key=key, created_at__lte=timezone.now() - KEPT_FOR
+            ).delete()[0]
+            if not expired:
+                return None
+    return None
+
+
 def idempotent(view_method):
     """Decorate a DRF view method (``create``, an ``@action``) that creates something."""
 
@@ -103,22 +128,13 @@ def idempotent(view_method):
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise IdempotencyKeyInvalid()
         fingerprint = request_fingerprint(request)
-        now = timezone.now()
         with transaction.atomic():
-            # A key older than 24 h is forgotten: the same key now starts afresh.
-            IdempotencyKey.objects.filter(
-                user=request.user, key=key, created_at__lte=now - KEPT_FOR
-            ).delete()
-            try:
-                with transaction.atomic():
-                    record = IdempotencyKey.objects.create(
-                        user=request.user, key=key, request_hash=fingerprint
-                    )
-            except IntegrityError:
+            record = _claim(request, key, fingerprint)
+            if record is None:
                 # Another request with this key committed first (or we waited for it to).
                 record = IdempotencyKey.objects.get(user=request.user, key=key)
                 if record.request_hash != fingerprint:
-                    raise IdempotencyKeyReused() from None
+                    raise IdempotencyKeyReused()
                 return _replay(record)
             response = view_method(self, request, *args, **kwargs)
             if not 200 <= response.status_code < 300:
@@ -126,9 +142,7 @@ def idempotent(view_method):
                 # request may use it.
                 transaction.set_rollback(True)
                 return response
-            record.status_code = response.status_code
-            record.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-            record.save(update_fields=["status_code", "response_body"])
+            _store(record, response)
         return response
 
     return wrapper

@@ -165,6 +165,17 @@ class EventSerializer(serializers.ModelSerializer):
         return mask_phone(event.reporter_phone)
 
 
+class EventCreatedSerializer(EventSerializer):
+    """The answer to logging a case: the case as logged, with its tracking code for the
+    resident; GET its Location for the timeline and clocks."""
+
+    class Meta(EventSerializer.Meta):
+        fields = [
+            *(f for f in EventSerializer.Meta.fields if f not in ("due_at", "clock_kind")),
+            "tracking_code",
+        ]
+
+
 class PhotoSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     stage = serializers.CharField()

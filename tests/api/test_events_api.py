@@ -49,6 +49,10 @@ def test_a_governor_logs_a_case_and_follows_it(world, api):
     assert body["priority"] == world.category.default_priority
     assert body["reporter_phone"] == "138****5678"
     assert created["Location"] == f"/api/events/{body['number']}/"
+    assert len(body["tracking_code"]) == 10  # for the resident to follow it
+    assert body["handler"] and body["block_name"] == world.block.name
+    # Follow it: the case's page in the API has its story and its clocks.
+    body = client.get(created["Location"]).json()
     assert [e["action"] for e in body["timeline"]] == ["log"]
     clocks = {c["kind"]: c for c in body["clocks"]}
     assert clocks[ClockKind.RESPOND]["state"] == "met"
@@ -79,7 +83,9 @@ def test_logging_with_photos_through_multipart(world, api):
     assert response.status_code == 201, response.json()
     event = Event.objects.get(number=response.json()["number"])
     assert event.photos.count() == 2
-    assert len(response.json()["photos"]) == 2
+    detail = api(world.governor).get(response["Location"]).json()
+    assert [p["stage"] for p in detail["photos"]] == ["report", "report"]
+    assert all(p["url"] and p["thumbnail_url"] for p in detail["photos"])
 
 
 def test_logging_is_checked_like_the_workbench_form(world, api):
