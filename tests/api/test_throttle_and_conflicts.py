@@ -3,16 +3,14 @@ wins, the other gets 409 (PostgreSQL, real threads)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from events.models import Event, Status
 from tests.api.conftest import pending
 from tests.api.test_events_api import INTAKE
+from tests.events.test_concurrency import run_at_once
 
 
 @pytest.mark.django_db
@@ -28,25 +26,6 @@ def test_a_caller_over_the_rate_gets_429_in_the_error_format(world, api, monkeyp
     assert not Event.objects.exists()
     # The rate is per user: a colleague is not held up.
     assert api(world.assistant).get("/api/events/").status_code == 200
-
-
-def run_at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes
 
 
 def as_user(user) -> APIClient:
