@@ -199,7 +199,8 @@ class EventDetailSerializer(EventSerializer):
     merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     actions = serializers.ListField(
         child=serializers.CharField(), read_only=True,
-        help_text="The actions this user may take now (their endpoints are /api/events/{id}/<action>/).",
+        help_text="The actions this user may take now: POST /api/events/{id}/<action>/ "
+        "(report_in, feedback and return: on /api/assignments/{id}/).",
     )  # fmt: skip
     handles = serializers.BooleanField(
         read_only=True, help_text="Whether this user handles the case now (may reveal the phone)."
