@@ -51,8 +51,9 @@ def test_production_system_check_has_no_schema_warning():
     schema cannot describe (e.g. "TokenView: unable to guess serializer") fails it."""
     from cryptography.fernet import Fernet
 
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ, "DJANGO_ENV": "production", "SECRET_KEY": "x" * 64 + "-test-only-9f3a",
+        **inherited, "DJANGO_ENV": "production", "SECRET_KEY": "x" * 64 + "-test-only-9f3a",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "governance.example", "DEBUG": "0",
     }  # fmt: skip
