@@ -100,11 +100,15 @@ def main() -> None:
     )  # fmt: skip
     try:
         for _ in range(60):
+            if server.poll() is not None:
+                sys.exit(f"gunicorn exited ({server.returncode}): is port {PORT} in use?")
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare/", timeout=2)
                 break
             except OSError:
                 time.sleep(0.5)
+        if server.poll() is not None:  # answered by another server left on the port
+            sys.exit(f"gunicorn exited ({server.returncode}): is port {PORT} in use?")
         token_request = urllib.request.Request(
             f"http://127.0.0.1:{PORT}/api/auth/token/",
             data=json.dumps({"username": "governor", "password": PASSWORD}).encode(),
@@ -142,7 +146,11 @@ def main() -> None:
         report("intake", figures)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
 
 
 if __name__ == "__main__":
