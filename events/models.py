@@ -317,6 +317,11 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=100)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, null=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # What the first request was (method, path and body hashed): the same key with another
+    # request is refused, never answered with the first one's result.
+    request_hash = models.CharField(max_length=64, default="")
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
 
     class Meta:
         constraints = [

@@ -16,5 +16,6 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include(notification_router.urls)),
     path("", include("blocks.api_urls")),
+    path("", include("events.api_urls")),
     path("", include("liaison.api_urls")),
 ]

@@ -266,6 +266,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "role", "state" or "kind" of their own: name each choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "PostingRoleEnum": "blocks.models.Posting.Role",
+        "AssignmentRoleEnum": "events.models.Assignment.Role",
+        "AssignmentStateEnum": "events.models.Assignment.State",
+        "DeadlineChangeStateEnum": "events.models.DeadlineChange.State",
+        "DeadlineChangeKindEnum": "events.models.DeadlineChange.Kind",
+        "ClockKindEnum": "events.models.ClockKind",
+        "ClockStateEnum": "events.serializers.CLOCK_STATES",
+        "StatusEnum": "events.models.Status",
+        "WhistleReasonEnum": "events.models.WhistleReason",
+        "ReturnReasonEnum": "events.models.Assignment.ReturnReason",
+    },
 }
 
 # --- Sessions and security --------------------------------------------------------------

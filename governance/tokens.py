@@ -55,7 +55,7 @@ class TokenView(APIView):
 
     # Declared for the schema: without it drf-spectacular warns, and `check --deploy
     # --fail-level WARNING` (CI, issue 10) fails.
-    @extend_schema(request=TokenRequest, responses={201: TokenResponse})
+    @extend_schema(request=TokenRequest, responses={201: TokenResponse}, auth=[])
     def post(self, request):
         data = TokenRequest(data=request.data)
         data.is_valid(raise_exception=True)

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from events import services
 from events.models import ClockKind, Deadline, DeadlinePolicy, PolicySet
@@ -100,8 +101,7 @@ def test_breaches_survive_a_killed_worker_and_a_redis_restart(world, tmp_path, c
     beat = start_celery("beat", tmp_path, "--schedule", str(tmp_path / "beat-schedule"), **env)
     try:
         # 1. One case, due in a minute: its breach reaches the street desk's notices page
-        # within 30 s. (This tree has no events API yet; when /api/events/<number>/ lands,
-        # its "clocks" give the same proof.)
+        # within 30 s, and the case's clocks in the API show it.
         event = services.event_log(
             actor=None, block=world.block, category=world.category, description="路灯不亮"
         )
@@ -117,6 +117,12 @@ def test_breaches_survive_a_killed_worker_and_a_redis_restart(world, tmp_path, c
         assert respond.breached_at is not None
         seen = timezone.now()
         assert seen - respond.due_at < timedelta(seconds=30), seen - respond.due_at
+        detail = client.get(f"/api/events/{event.number}/")
+        assert detail.status_code == 200
+        clock = next(c for c in detail.json()["clocks"] if c["kind"] == ClockKind.RESPOND)
+        assert clock["breached_at"] is not None
+        assert parse_datetime(clock["breached_at"]) == respond.breached_at
+        assert clock["state"] == "overdue" and clock["stopped_at"] is None
 
         # 2. Many cases already overdue; kill the worker while it works through them.
         past = timezone.now() - timedelta(minutes=2)

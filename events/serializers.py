@@ -1,0 +1,393 @@
+"""What the events API reads and writes (DESIGN §7). Field names are the GLOSSARY's.
+
+The model serializers only ever answer (writes go through the services with the plain
+serializers below), so they keep their fields' blank and null choices for the schema.
+
+Residents' phones are always masked here (DESIGN §6); the current handler reveals one with
+a reason through ``reveal_phone``, which is audited, as on the case page.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from events.hotline import MAX_ROWS
+from events.models import (
+    Assignment,
+    CaseEvaluation,
+    Deadline,
+    DeadlineChange,
+    Event,
+    Priority,
+    Satisfaction,
+    TimelineEntry,
+    WhistleReason,
+)
+from governance.privacy import mask_phone
+
+CLOCK_STATES = ["running", "warning", "overdue", "paused", "met", "cancelled"]
+PHONE_REGEX = r"^\+?[0-9\- ]{5,20}$"  # the intake form's (events/forms.py EventLogForm)
+
+
+def person_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+# --- errors (governance/api.py exception_handler) -----------------------------------------
+class ErrorSerializer(serializers.Serializer):
+    """The one error format: a machine code and a message in the user's language."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = serializers.DictField(required=False, help_text="field → list of messages")
+
+
+# --- reads ---------------------------------------------------------------------------------
+class ClockSerializer(serializers.ModelSerializer):
+    """One time limit of the case (DESIGN §4)."""
+
+    stopped_at = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
+    assignment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Deadline
+        fields = [
+            "id", "kind", "assignment", "started_at", "warn_at", "due_at", "paused_at",
+            "stopped_at", "breached_at", "state",
+        ]  # fmt: skip
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_stopped_at(self, clock: Deadline):
+        """When the clock stopped: met, or cancelled (whichever happened)."""
+        return clock.met_at or clock.cancelled_at
+
+    @extend_schema_field(serializers.ChoiceField(choices=CLOCK_STATES))
+    def get_state(self, clock: Deadline) -> str:
+        now = self.context.get("now") or timezone.now()
+        if clock.met_at:
+            return "met"
+        if clock.cancelled_at:
+            return "cancelled"
+        if clock.paused_at:
+            return "paused"
+        if clock.is_overdue(now):
+            return "overdue"
+        if clock.is_warning(now):
+            return "warning"
+        return "running"
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "at", "action", "actor", "from_status", "to_status", "note", "data"]
+
+    def get_actor(self, entry: TimelineEntry) -> str:
+        return person_name(entry.actor)
+
+
+class CaseEvaluationSerializer(serializers.ModelSerializer):
+    score = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = CaseEvaluation
+        fields = [
+            "id", "assignment", "response", "handling", "attitude", "score", "comment",
+            "evaluated_at",
+        ]  # fmt: skip
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    """A department's part of a case (主办 lead / 协办 cooperating)."""
+
+    event = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id", "event", "department", "department_name", "role", "state", "dispatched_at",
+            "dispatch_note", "reported_in_at", "feedback_at", "feedback_note", "returned_at",
+            "return_reason", "return_note", "return_contradicts_duty_list",
+        ]  # fmt: skip
+
+
+class PartSerializer(AssignmentSerializer):
+    """A part as a department officer's inbox lists it: with the case's summary."""
+
+    event_status = serializers.CharField(source="event.status", read_only=True)
+    description = serializers.CharField(source="event.description", read_only=True)
+    address = serializers.CharField(source="event.address", read_only=True)
+    block_name = serializers.CharField(source="event.block.name", read_only=True)
+    due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [
+            *AssignmentSerializer.Meta.fields, "event_status", "description", "address",
+            "block_name", "due_at",
+        ]  # fmt: skip
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """A case as lists show it."""
+
+    block = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    block_name = serializers.CharField(source="block.name", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    handler = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+    due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    clock_kind = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id", "number", "status", "channel", "priority", "handler_level", "handler",
+            "block", "block_name", "area_code", "category", "category_name", "description",
+            "address", "building", "lat", "lon", "reporter_name", "reporter_phone",
+            "external_number", "created_at", "updated_at", "due_at", "clock_kind",
+        ]  # fmt: skip
+
+    def get_handler(self, event: Event) -> str:
+        return person_name(event.handler)
+
+    def get_reporter_phone(self, event: Event) -> str:
+        return mask_phone(event.reporter_phone)
+
+
+class EventCreatedSerializer(EventSerializer):
+    """The answer to logging a case: the case as logged, with its tracking code for the
+    resident; GET its Location for the timeline and clocks."""
+
+    class Meta(EventSerializer.Meta):
+        fields = [
+            *(f for f in EventSerializer.Meta.fields if f not in ("due_at", "clock_kind")),
+            "tracking_code",
+        ]
+
+
+class PhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    stage = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_url(self, photo) -> str:
+        return photo.image.url
+
+    def get_thumbnail_url(self, photo) -> str:
+        return photo.thumbnail.url
+
+
+class EventDetailSerializer(EventSerializer):
+    """A case with its story (timeline), its clocks and the departments' parts."""
+
+    timeline = TimelineEntrySerializer(many=True, read_only=True)
+    clocks = ClockSerializer(many=True, read_only=True, source="deadlines")
+    assignments = AssignmentSerializer(many=True, read_only=True)
+    photos = PhotoSerializer(many=True, read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    actions = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="The actions this user may take now: POST /api/events/{id}/<action>/ "
+        "(report_in, feedback and return: on /api/assignments/{id}/).",
+    )  # fmt: skip
+    handles = serializers.BooleanField(
+        read_only=True, help_text="Whether this user handles the case now (may reveal the phone)."
+    )
+
+    class Meta(EventSerializer.Meta):
+        fields = [
+            *EventSerializer.Meta.fields, "tracking_code", "rework_count", "whistle_reason",
+            "whistle_note", "closing_reason", "merged_into", "satisfaction",
+            "resolved_by_resident", "rating_comment", "accepted_at", "whistled_at",
+            "dispatched_at", "resolved_at", "closed_at", "rated_at", "actions", "handles",
+            "clocks", "assignments", "timeline", "photos",
+        ]  # fmt: skip
+
+
+# --- writes --------------------------------------------------------------------------------
+class PhotosField(serializers.ListField):
+    """Photos in a multipart body; each is checked by content in the service."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("child", serializers.FileField())
+        kwargs.setdefault("help_text", _("JPEG, PNG or WebP photos (multipart/form-data)."))
+        super().__init__(**kwargs)
+
+
+class EventCreateSerializer(serializers.Serializer):
+    """Block staff log a case (the workbench form's fields)."""
+
+    block = serializers.CharField(max_length=21, help_text="the block's area code")
+    category = serializers.CharField(max_length=40, help_text="the matter's code")
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=2000)
+    reporter_name = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    reporter_phone = serializers.RegexField(
+        PHONE_REGEX, required=False, allow_blank=True,
+        error_messages={"invalid": _("Enter a phone number of digits only.")},
+    )  # fmt: skip
+    building = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    photos = PhotosField()
+
+
+class StaleGuardSerializer(serializers.Serializer):
+    expected_status = serializers.CharField(
+        required=False, allow_blank=True, max_length=24,
+        help_text="The status the app last saw; if the case moved on since, the answer is 409.",
+    )  # fmt: skip
+
+
+class NoteSerializer(StaleGuardSerializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class RequiredNoteSerializer(StaleGuardSerializer):
+    note = serializers.CharField(max_length=2000)
+
+
+class ResolveSerializer(RequiredNoteSerializer):
+    photos = PhotosField()
+
+
+class InvalidateSerializer(StaleGuardSerializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class MergeSerializer(StaleGuardSerializer):
+    into = serializers.CharField(max_length=32, help_text="the case number it repeats")
+
+
+class RateSerializer(serializers.Serializer):
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    resolved = serializers.BooleanField()
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class WhistleSerializer(NoteSerializer):
+    reason = serializers.ChoiceField(choices=WhistleReason.choices)
+
+
+class DispatchSerializer(StaleGuardSerializer):
+    lead = serializers.CharField(max_length=40, help_text="the lead department's code")
+    cooperating = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False,
+        help_text="codes of the cooperating departments",
+    )  # fmt: skip
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class CommentSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000)
+
+
+class EvaluateSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField(help_text="the department's part (assignment id)")
+    response = serializers.IntegerField(min_value=1, max_value=5)
+    handling = serializers.IntegerField(min_value=1, max_value=5)
+    attitude = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class RevealSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class RevealedSerializer(serializers.Serializer):
+    reporter_phone = serializers.CharField()
+
+
+class ClockRefSerializer(serializers.Serializer):
+    clock = serializers.IntegerField(help_text="the clock's id (from the case's clocks)")
+
+
+class DeadlineChangeRequestSerializer(serializers.Serializer):
+    clock = serializers.IntegerField(help_text="the clock's id (from the case's clocks)")
+    kind = serializers.ChoiceField(
+        choices=DeadlineChange.Kind.choices,
+        help_text="extend or suspend asks the street's desk; resume ends a suspension at once",
+    )  # fmt: skip
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    extra_working_days = serializers.IntegerField(required=False, min_value=0, max_value=30)
+
+
+class DeadlineChangeSerializer(serializers.ModelSerializer):
+    clock = serializers.PrimaryKeyRelatedField(source="deadline", read_only=True)
+
+    class Meta:
+        model = DeadlineChange
+        fields = [
+            "id", "clock", "kind", "state", "reason", "extra_working_days", "requested_at",
+            "decided_at",
+        ]  # fmt: skip
+
+
+class DeadlineDecideSerializer(serializers.Serializer):
+    change = serializers.IntegerField()
+    approve = serializers.BooleanField()
+
+
+class FeedbackSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000)
+    photos = PhotosField()
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=Assignment.ReturnReason.choices)
+    note = serializers.CharField(max_length=300)
+
+
+# --- hotline transfers -----------------------------------------------------------------------
+class HotlineRowSerializer(serializers.Serializer):
+    """One 12345 transfer, in the hotline's columns (events/hotline.py COLUMNS)."""
+
+    number = serializers.CharField(max_length=40, allow_blank=True, help_text="工单编号")
+    called_at = serializers.CharField(
+        required=False, allow_blank=True, help_text="来电时间, ISO 8601 (default: now)"
+    )
+    name = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=2000, allow_blank=True)
+    matter = serializers.CharField(max_length=60, allow_blank=True, help_text="事项: code or name")
+    block_code = serializers.CharField(max_length=21, required=False, allow_blank=True)
+
+
+class HotlineImportSerializer(serializers.Serializer):
+    rows = HotlineRowSerializer(many=True, allow_empty=False, max_length=MAX_ROWS)
+
+
+class HotlineRowResultSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="position in the rows sent, from 1")
+    number = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["imported", "skipped", "error", "checked"])
+    message = serializers.CharField()
+    case_number = serializers.CharField()
+
+
+class HotlineReportSerializer(serializers.Serializer):
+    imported = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    rows = HotlineRowResultSerializer(many=True)
+
+
+class HotlineRejectedSerializer(ErrorSerializer):
+    report = HotlineReportSerializer(
+        required=False, help_text="when rows were checked: what happened to each"
+    )
