@@ -278,6 +278,15 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "events.models.Status",
         "WhistleReasonEnum": "events.models.WhistleReason",
         "ReturnReasonEnum": "events.models.Assignment.ReturnReason",
+        "ChannelEnum": "events.models.Channel",
+        "FindingStateEnum": "liaison.models.VisitFinding.State",
+        "HouseholdMatterChannelEnum": "liaison.models.HouseholdMatter.Channel",
+        "HouseholdMatterStateEnum": "liaison.models.HouseholdMatter.State",
+        "WishStateEnum": "liaison.models.Wish.State",
+        "ProblemListStateEnum": "liaison.models.ProblemList.State",
+        "ServiceItemStateEnum": "liaison.models.ServiceItem.State",
+        "LedgerItemStateEnum": "liaison.models.LedgerItem.State",
+        "QuarterStateEnum": "liaison.models.QuarterState",
     },
 }
 

@@ -72,7 +72,7 @@ def _name(user) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
 
-class NoteSerializer(serializers.Serializer):
+class LinkNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
 
 
@@ -362,10 +362,10 @@ class HouseholdMatterViewSet(viewsets.ReadOnlyModelViewSet):
         ))  # fmt: skip
         return Response({"event": event.number}, status=201)
 
-    @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
+    @action(detail=True, methods=["post"], serializer_class=LinkNoteSerializer)
     def decline(self, request, pk=None):
         matter = self.get_object()
-        data = NoteSerializer(data=request.data)
+        data = LinkNoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         matter = _call(lambda: services.household_matter_decline(
             actor=request.user, matter_id=matter.pk, reason=data.validated_data["note"]))  # fmt: skip
@@ -535,16 +535,16 @@ class WishViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def take(self, request, pk=None):
         return self._do(lambda w: services.wish_take(actor=request.user, wish_id=w.pk))
 
-    @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
+    @action(detail=True, methods=["post"], serializer_class=LinkNoteSerializer)
     def done(self, request, pk=None):
-        data = NoteSerializer(data=request.data)
+        data = LinkNoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._do(lambda w: services.wish_done(
             actor=request.user, wish_id=w.pk, note=data.validated_data["note"]))  # fmt: skip
 
-    @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
+    @action(detail=True, methods=["post"], serializer_class=LinkNoteSerializer)
     def cancel(self, request, pk=None):
-        data = NoteSerializer(data=request.data)
+        data = LinkNoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._do(lambda w: services.wish_cancel(
             actor=request.user, wish_id=w.pk, reason=data.validated_data["note"]))  # fmt: skip
@@ -873,19 +873,19 @@ class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.service_items(user=self.request.user).order_by("due_on", "pk")
 
-    @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
+    @action(detail=True, methods=["post"], serializer_class=LinkNoteSerializer)
     def progress(self, request, pk=None):
         item = self.get_object()
-        data = NoteSerializer(data=request.data)
+        data = LinkNoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = _call(lambda: services.service_progress(actor=request.user, item_id=item.pk,
                                                        note=data.validated_data["note"]))  # fmt: skip
         return Response(ServiceItemSerializer(item).data)
 
-    @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
+    @action(detail=True, methods=["post"], serializer_class=LinkNoteSerializer)
     def done(self, request, pk=None):
         item = self.get_object()
-        data = NoteSerializer(data=request.data)
+        data = LinkNoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = _call(lambda: services.service_done(actor=request.user, item_id=item.pk,
                                                    result=data.validated_data["note"]))  # fmt: skip
