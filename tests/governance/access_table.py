@@ -36,8 +36,8 @@ HOW TO ADD A URL (a new pattern without an entry fails the walk, naming itself):
 4. Run ``pytest tests/governance/test_url_walk.py``.
 
 Pending entries, to be added by the lead when the branches merge (the walk names each URL
-still missing): the events API (``/api/events/…``), the dashboard (``/dashboard/…``) and
-liaison (``/links/…``). What to expect, from DESIGN §6 and the entries above:
+still missing): the events API (``/api/events/…``) and the dashboard (``/dashboard/…``).
+What to expect, from DESIGN §6 and the entries above:
 
 - events API: a list is ``SIGNED_IN`` (each sees their scope); one case is like
   ``events:detail`` (``CASE_VIEWERS``, with ``params={"number": lambda w: w.pending.number}``
@@ -45,11 +45,14 @@ liaison (``/links/…``). What to expect, from DESIGN §6 and the entries above:
   (``CASE_ACTORS`` with a valid ``body``); nothing answers PATCH/DELETE.
 - dashboard: leaders, street desks and administrators read numbers of their own areas; an
   area's page is ``BLOCK_VIEWERS``-like for block A and denies the neighbour and outsiders.
-- liaison: department pages are the department's own (``DEPT``/``OTHER_DEPT`` each see their
-  own; another department's object is a 404 for them).
+- liaison (declared below, with ``w.links``): a community's objects (wishes, members, demand
+  lists, its five officials) are its block staff's (``GOV`` and ``NEIGH``: block B is in the
+  same community) and its street's; a block's (visits, household leaders) only block A's;
+  the street's lists go to the desk, a department sees what it claims or leads.
 
 Keep the personas' meaning: a URL the table gives to ``NEIGH``, ``FAR`` or ``OTHER_DEPT`` for
-an object of block A is a hole, not an entry to write.
+an object of block A is a hole, not an entry to write (one of block A's community is
+``NEIGH``'s too).
 """
 
 from __future__ import annotations
