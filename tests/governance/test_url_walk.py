@@ -692,3 +692,26 @@ def test_a_department_action_returns_to_our_site_only(walk):
                              ("/events/inbox/?tab=in_hand", "/events/inbox/?tab=in_hand")):  # fmt: skip
         response, written = ask(walk.clients[DEPT], "POST", path, {"next": target})
         assert response.status_code == 302 and response["Location"] == expected and written
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_walk_catches_a_community_object_shown_outside_its_community(walk, monkeypatch):
+    """Were the links' selectors to forget the community, the walk would say so."""
+    monkeypatch.setattr("liaison.selectors.community_q", lambda scope, field_name="area_code": Q())
+    wrong = walk_pattern(walk, _pattern("wish-detail"), TABLE["wish-detail"])
+    assert {line.split(" as ")[1] for line in wrong} == {
+        f"{p}: allowed (200), table denies" for p in (FAR, DEPT, OTHER_DEPT)
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_walk_catches_a_household_leaders_number_shown_whole(walk, monkeypatch):
+    monkeypatch.setattr("liaison.api.mask_phone", lambda phone: phone)
+    wrong = walk_pattern(
+        walk, _pattern("household-leader-detail"), TABLE["household-leader-detail"]
+    )
+    assert {line.split(" as ")[1] for line in wrong} == {
+        f"{p}: shows the resident's phone whole" for p in (GOV, DISP, LEADER, ADMIN)
+    }
