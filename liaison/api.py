@@ -760,6 +760,10 @@ class ProblemListSummarySerializer(serializers.ModelSerializer):
     street = serializers.SlugRelatedField(slug_field="code", read_only=True)
     problem_count = serializers.IntegerField(read_only=True)
     claimed_count = serializers.IntegerField(read_only=True)
+    # A plain string: the full serializer carries the enum. The same choices in two
+    # components left drf-spectacular a hashed name ("State276Enum") and check --deploy a
+    # warning (tests/governance/test_hardening.py).
+    state = serializers.CharField(read_only=True, help_text="draft | published | closed")
 
     class Meta:
         model = ProblemList
