@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -101,6 +103,8 @@ def viewer_handles(scope: Scope, event: Event) -> bool:
         return scope.covers(event.area_code, BLOCK_ROLES)
     if event.handler_level == HandlerLevel.STREET:
         return scope.can_act_in_street(event.area_code)
+    if event.handler_level == HandlerLevel.DISTRICT:
+        return scope.can_act_in_district(event.area_code)
     return bool(scope.department_ids & live_departments(event))
 
 
@@ -135,15 +139,27 @@ def similar_open_events(
 
 
 # --- the street's dispatch console and the departments' inbox ---------------------------
+def _under(codes: tuple[str, ...]) -> Q:
+    return reduce(or_, (Q(area_code__startswith=c) for c in codes))
+
+
 def dispatch_queue(*, user) -> QuerySet[Event]:
-    """Cases of the user's streets waiting at the desk (whistled up, or returned)."""
+    """Cases at the user's desk: everything of their streets for a street's desk; what the
+    streets whistled up (街呼区应) for the district's command centre."""
     scope = scope_for(user)
-    street_codes = scope.codes_for({"dispatcher", "street_admin"})
-    if not street_codes:
+    street_codes, district_codes = scope.street_desk_codes(), scope.district_desk_codes()
+    if not street_codes and not district_codes:
         return Event.objects.none()
+    if "" in street_codes:  # a superuser
+        mine = Q()
+    else:
+        parts = [_under(street_codes)] if street_codes else []
+        if district_codes:
+            parts.append(_under(district_codes) & Q(whistled_to_district_at__isnull=False))
+        mine = reduce(or_, parts)
     return (
         event_queryset(user=user)
-        .filter(scope.area_q("area_code", roles=frozenset({"dispatcher", "street_admin"})))
+        .filter(mine)
         .prefetch_related(
             Prefetch(
                 "assignments",

@@ -49,6 +49,7 @@ ACTION_BUTTONS = {
     Action.INVALIDATE: gettext_lazy("Mark invalid"),
     Action.MERGE: gettext_lazy("Merge as a duplicate"),
     Action.WHISTLE: gettext_lazy("Whistle to the street"),
+    Action.WHISTLE_DISTRICT: gettext_lazy("Whistle to the district"),
     Action.DISPATCH: gettext_lazy("Dispatch to departments"),
 }
 # Actions whose note is a required reason, with the label the form shows.
@@ -56,6 +57,7 @@ ACTION_NOTE_LABELS = {
     Action.RESOLVE: gettext_lazy("What was done"),
     Action.REWORK: gettext_lazy("Why it is not done"),
     Action.INVALIDATE: gettext_lazy("Reason"),
+    Action.WHISTLE_DISTRICT: gettext_lazy("Why the street cannot dispatch it itself"),
 }
 
 
@@ -232,7 +234,8 @@ def event_detail(request: HttpRequest, number: str) -> HttpResponse:
             and scope.can_act_in_street(event.area_code),
             "evaluation_form": EvaluationForm(),
             "deadline_changes": selectors.pending_deadline_changes(event=event),
-            "can_decide_changes": scope.can_act_in_street(event.area_code),
+            "can_decide_changes": scope.can_act_in_street(event.area_code)
+            or bool(event.whistled_to_district_at and scope.can_act_in_district(event.area_code)),
             "can_change_clocks": not scope.is_read_only and bool(allowed_actions(scope, event)),
             "now": timezone.now(),
         },
@@ -270,6 +273,8 @@ def event_action(request: HttpRequest, number: str, action: str) -> HttpResponse
                 services.event_merge(**common, into=into)
             case Action.WHISTLE:
                 services.event_whistle(**common, reason=data["reason"], note=data["note"])
+            case Action.WHISTLE_DISTRICT:
+                services.event_whistle_to_district(**common, note=data["note"])
             case Action.RATE:
                 # Staff record the answer of a phone callback (回访) for the resident.
                 services.event_rate(
