@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from blocks.models import Area, Posting
 from events import selectors, services
-from events.models import Category, Channel, Event, Satisfaction, WhistleReason
+from events.models import (
+    Category,
+    Channel,
+    DistrictSettings,
+    Event,
+    Satisfaction,
+    WhistleReason,
+)
 from liaison.models import DepartmentMember
 
 DESCRIPTIONS = {
@@ -88,6 +95,10 @@ def seed_events(*, district: Area, rng: random.Random, count: int = COUNT) -> in
     """Create ``count`` cases across the district unless it already has cases."""
     if Event.objects.filter(area_code__startswith=district.code).exists():
         return 0
+    # The demo district is set up for 街呼区应 (seed 001: 历下's district call platform).
+    DistrictSettings.objects.update_or_create(
+        district=district, defaults={"street_whistle_to_district": True}
+    )
     categories = {c.code: c for c in Category.objects.filter(code__in=DESCRIPTIONS)}
     governors = {
         p.area_id: p.user
@@ -219,4 +230,33 @@ def seed_events(*, district: Area, rng: random.Random, count: int = COUNT) -> in
                 cooperating=suggestion["cooperating"], now=at + timedelta(minutes=40),
             )  # fmt: skip
         created += 1
+    # 街呼区应 (seed 001): the street passes what it cannot dispatch to the district's command
+    # centre — one case waits there, one the district has dispatched to departments.
+    district_desk = desks.get(district.code)
+    if desk and district_desk:
+        for hours_ago, code, dispatch in (
+            (3, "safety-electric", False),
+            (7, "infra-drainage", True),
+        ):
+            at = now - timedelta(hours=hours_ago)
+            event = services.event_log(
+                actor=governor, block=demo_block, category=categories[code],
+                description=DESCRIPTIONS[code][-1], now=at,
+            )  # fmt: skip
+            services.event_whistle(
+                actor=governor, event_id=event.pk, reason=WhistleReason.BEYOND_MEANS,
+                now=at + timedelta(minutes=10),
+            )  # fmt: skip
+            services.event_whistle_to_district(
+                actor=desk, event_id=event.pk, now=at + timedelta(minutes=35),
+                note="涉及多个区直部门和管线权属单位，街道协调不动，请区指挥中心统筹",
+            )  # fmt: skip
+            suggestion = selectors.duty_suggestion(event=event)
+            if dispatch and suggestion["lead"]:
+                services.event_dispatch(
+                    actor=district_desk, event_id=event.pk, lead=suggestion["lead"],
+                    cooperating=suggestion["cooperating"], now=at + timedelta(minutes=80),
+                    note="区指挥中心统筹派单",
+                )  # fmt: skip
+            created += 1
     return created

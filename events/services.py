@@ -241,10 +241,12 @@ def _transition(
             and not (scope.department_ids and transition.actor == Actor.DEPARTMENT)
         ):
             raise Event.DoesNotExist  # out of scope looks like not there (404)
-        if not system and not actor_may(scope, transition, event):
-            raise PermissionDenied(_("You may not do this on this case."))
+        # The page's user acted on the case as they saw it: if it moved meanwhile, they are
+        # told so, even where the move took it out of their hands (e.g. 街呼区应).
         if expected_status and event.status != expected_status:
             raise StateConflict()
+        if not system and not actor_may(scope, transition, event):
+            raise PermissionDenied(_("You may not do this on this case."))
         if event.status not in transition.sources:
             raise StateConflict(
                 _("This case is now “%(status)s”; that action is no longer possible.")

@@ -27,6 +27,8 @@ DEMO_ACCOUNTS = {
     "leader": ("区领导", Posting.Role.LEADER, "district"),
     "streetadmin": ("街道管理员", Posting.Role.STREET_ADMIN, "street"),
     "dispatcher": ("街道派单员", Posting.Role.DISPATCHER, "street"),
+    # The district's command centre, which takes what streets whistle up (街呼区应).
+    "districtdesk": ("区指挥中心派单员", Posting.Role.DISPATCHER, "district"),
     "governor": ("区块治理员", Posting.Role.GOVERNOR, "block"),
     "supervisor": ("区块监督员", Posting.Role.SUPERVISOR, "block"),
     # A department officer of 城管执法 (not a roster role: a department membership).
