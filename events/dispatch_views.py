@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -78,7 +79,10 @@ def console(request: HttpRequest) -> HttpResponse:
     if tab not in filters:
         tab = "to_dispatch"
     rows = queue.filter(**filters[tab]).distinct().order_by("due_at", "created_at")[:200]
-    counts = {name: queue.filter(**f).distinct().count() for name, f in filters.items()}
+    # Every tab's count in one query (a tab's join on the parts is why they are distinct).
+    counts = queue.order_by().aggregate(
+        **{name: Count("pk", filter=Q(**f), distinct=True) for name, f in filters.items()}
+    )
     return render(
         request,
         "events/console.html",
@@ -187,7 +191,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if tab not in tabs:
         tab = "to_report_in"
     rows = parts.filter(state__in=tabs[tab][1]).order_by("due_at", "dispatched_at")[:200]
-    counts = {name: parts.filter(state__in=states).count() for name, (_l, states) in tabs.items()}
+    counts = parts.order_by().aggregate(
+        **{name: Count("pk", filter=Q(state__in=states)) for name, (_l, states) in tabs.items()}
+    )
     return render(
         request,
         "events/inbox.html",

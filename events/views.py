@@ -169,7 +169,7 @@ def similar(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
-    filterset = EventFilter(request.GET, queryset=selectors.event_queryset(user=request.user))
+    filterset = EventFilter(request.GET, queryset=selectors.event_list_queryset(user=request.user))
     page = Paginator(filterset.qs.order_by("-created_at"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
