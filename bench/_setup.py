@@ -14,9 +14,11 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/governance_bench"
 
 
 def setup_django() -> None:
-    """Point Django at the bench database (BENCH_DATABASE_URL), create and migrate it."""
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    os.environ["DATABASE_URL"] = url
+    """Point Django at the bench database, create and migrate it: BENCH_DATABASE_URL, else
+    ``<DATABASE_URL>_bench`` when DATABASE_URL is PostgreSQL (so two checkouts don't share
+    one), else ``governance_bench``."""
+    url = database_url()
+    os.environ["BENCH_DATABASE_URL"] = os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
     sys.path.insert(0, str(ROOT))
     import psycopg
@@ -33,6 +35,16 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def database_url() -> str:
+    """The bench database's URL (see setup_django)."""
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    main = os.environ.get("DATABASE_URL", "")
+    if main.startswith(("postgres://", "postgresql://")):
+        return main.split("?", 1)[0] + "_bench"
+    return DEFAULT_URL
 
 
 def report(name: str, figures: dict) -> None:
