@@ -166,20 +166,26 @@ def _under(codes: tuple[str, ...]) -> Q:
     return reduce(or_, (Q(area_code__startswith=c) for c in codes))
 
 
-def dispatch_queue(*, user) -> QuerySet[Event]:
-    """Cases at the user's desk: everything of their streets for a street's desk; what the
-    streets whistled up (街呼区应) for the district's command centre."""
+def dispatch_desk_q(*, user) -> Q | None:
+    """The cases at the user's desk: everything of their streets for a street's desk; what
+    the streets whistled up (街呼区应) for the district's command centre. None: no desk."""
     scope = scope_for(user)
     street_codes, district_codes = scope.street_desk_codes(), scope.district_desk_codes()
     if not street_codes and not district_codes:
-        return Event.objects.none()
+        return None
     if "" in street_codes:  # a superuser
-        mine = Q()
-    else:
-        parts = [_under(street_codes)] if street_codes else []
-        if district_codes:
-            parts.append(_under(district_codes) & Q(whistled_to_district_at__isnull=False))
-        mine = reduce(or_, parts)
+        return Q()
+    parts = [_under(street_codes)] if street_codes else []
+    if district_codes:
+        parts.append(_under(district_codes) & Q(whistled_to_district_at__isnull=False))
+    return reduce(or_, parts)
+
+
+def dispatch_queue(*, user) -> QuerySet[Event]:
+    """Cases at the user's desk (``dispatch_desk_q``), with what the console shows."""
+    mine = dispatch_desk_q(user=user)
+    if mine is None:
+        return Event.objects.none()
     return (
         event_list_queryset(user=user)
         .filter(mine)

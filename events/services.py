@@ -491,26 +491,22 @@ ACTION_SERVICES: dict[Action, Callable] = {
 
 
 # --- whistle and dispatch (吹哨 → 派单 → 报到 → 反馈) ------------------------------------
-def _street_desk(event: Event) -> list[int]:
-    """The dispatchers of the case's street (its desk: 快速处置平台)."""
+def _dispatchers_at(code: str) -> list[int]:
     return list(
         Posting.objects.filter(
-            area__code=event.area_code[:9],
-            role=Posting.Role.DISPATCHER,
-            ended_on__isnull=True,
+            area__code=code, role=Posting.Role.DISPATCHER, ended_on__isnull=True
         ).values_list("user_id", flat=True)
     )
+
+
+def _street_desk(event: Event) -> list[int]:
+    """The dispatchers of the case's street (its desk: 快速处置平台)."""
+    return _dispatchers_at(event.area_code[:9])
 
 
 def _district_desk(event: Event) -> list[int]:
     """The dispatchers posted at the case's district: its command centre (街呼区应)."""
-    return list(
-        Posting.objects.filter(
-            area__code=event.area_code[:6],
-            role=Posting.Role.DISPATCHER,
-            ended_on__isnull=True,
-        ).values_list("user_id", flat=True)
-    )
+    return _dispatchers_at(event.area_code[:6])
 
 
 def _dispatching_desk(event: Event) -> list[int]:

@@ -10,7 +10,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from blocks.demo import seed_block_teams, seed_territory
@@ -83,6 +83,11 @@ class Command(BaseCommand):
             f"{Area.objects.filter(level=Area.Level.COMMUNITY, code__startswith=district.code).count()}"
             f" communities, {blocks.count()} blocks; {postings} new postings, {cases} new cases."
         )
+        if connection.vendor == "postgresql":
+            # Fresh statistics after a bulk load, as autovacuum would take a while to gather
+            # (or never, where it is off): without them the planner picks poor indexes.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(f"Demo accounts (password: {password}):")
         for username, (full_name, role, where) in DEMO_ACCOUNTS.items():
             place = (
