@@ -41,6 +41,42 @@ def fresh_database() -> str:
     return url
 
 
+def demo_accounts(password: str) -> dict[str, list[str]]:
+    """The demo district's own people, so that 200 users are 200 people: each governor in
+    their own block (a queue of their own), the streets' desks, the departments' officers
+    and the leaders. They all get the bench password (one hash: hashing 350 would take
+    minutes and measure nothing)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from blocks.models import Area, Posting
+    from liaison.models import DepartmentMember
+
+    def posted(role: str, level: str) -> list[str]:
+        rows = Posting.objects.filter(
+            role=role, ended_on__isnull=True, area__level=level, area__closed_on__isnull=True
+        ).order_by("area__code", "pk")
+        return list(dict.fromkeys(rows.values_list("user__username", flat=True)))
+
+    accounts = {
+        "governor": posted(Posting.Role.GOVERNOR, Area.Level.BLOCK),
+        "dispatcher": posted(Posting.Role.DISPATCHER, Area.Level.STREET),
+        "officer": list(
+            dict.fromkeys(
+                DepartmentMember.objects.filter(ended_on__isnull=True)
+                .order_by("department__code", "pk")
+                .values_list("user__username", flat=True)
+            )
+        ),
+        "leader": posted(Posting.Role.LEADER, Area.Level.DISTRICT),
+    }
+    everyone = {name for names in accounts.values() for name in names}
+    get_user_model().objects.filter(username__in=everyone).update(
+        password=make_password(password), must_change_password=False, is_active=True
+    )
+    return accounts
+
+
 def main() -> None:
     password = "Bench-Password-2026"
     url = fresh_database()
@@ -58,6 +94,9 @@ def main() -> None:
     call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     call_command("collectstatic", verbosity=0, interactive=False)
     cache.clear()  # sessions of an earlier run live in the cache
+    accounts = RESULTS / "load-accounts.json"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    accounts.write_text(json.dumps(demo_accounts(password)))
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "governance.wsgi", "--config", "deploy/gunicorn.conf.py",
          "--bind", f"127.0.0.1:{PORT}", "--access-logfile", "/dev/null"],
@@ -81,7 +120,8 @@ def main() -> None:
                  # a cap only: the locustfile stops SECONDS after the last user is in
                  "--run-time", f"{int(arrival * 3 + SECONDS + 120)}s",
                  "--host", f"http://127.0.0.1:{PORT}", "--only-summary"],
-                cwd=ROOT, env={**env, "LOAD_SECONDS": str(SECONDS), "LOAD_RESULT": str(result)},
+                cwd=ROOT, env={**env, "LOAD_SECONDS": str(SECONDS), "LOAD_RESULT": str(result),
+                               "LOAD_ACCOUNTS": str(accounts)},
                 check=False, capture_output=True,
             )  # fmt: skip
             run = json.loads(result.read_text())

@@ -15,6 +15,7 @@ import os
 import random
 import re
 import time
+from pathlib import Path
 
 import gevent
 from locust import between, events, task
@@ -29,6 +30,19 @@ LOGIN_FORM = 'name="password"'  # a page showing it is the login form: the sessi
 CASE_LOCATION = re.compile(r"/events/([A-Z0-9]+-\d{8}-\d{4})/$")
 
 _state = {"logged_in": 0, "measuring_since": None, "warmup": None}
+# Who the users are: bench/load.py lists the demo district's governors, desks, officers and
+# leaders, and each simulated user is the next of its kind (the demo logins without it).
+_accounts = (
+    json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text()) if "LOAD_ACCOUNTS" in os.environ
+    else {}
+)  # fmt: skip
+_turn: dict[str, int] = {}
+
+
+def _next_account(kind: str, default: str) -> str:
+    names = _accounts.get(kind) or [default]
+    _turn[kind] = _turn.get(kind, -1) + 1
+    return names[_turn[kind] % len(names)]
 
 
 def _figures(stats) -> dict:
@@ -86,6 +100,7 @@ def _write_result(environment, **_kwargs) -> None:
 class Staff(FastHttpUser):
     abstract = True
     wait_time = between(1, 3)
+    kind = ""
     username = ""
 
     def get(self, url: str, name: str):
@@ -96,6 +111,7 @@ class Staff(FastHttpUser):
             return response
 
     def on_start(self):
+        self.username = _next_account(self.kind, self.username)
         page = self.client.get("/login/", name="login page")
         token = CSRF.search(page.text or "")
         with self.client.post(
@@ -123,6 +139,7 @@ class Staff(FastHttpUser):
 
 
 class Governor(Staff):
+    kind = "governor"
     weight = 5
     username = "governor"
 
@@ -156,6 +173,7 @@ class Governor(Staff):
 
 
 class Dispatcher(Staff):
+    kind = "dispatcher"
     weight = 2
     username = "dispatcher"
 
@@ -170,6 +188,7 @@ class Dispatcher(Staff):
 
 
 class Officer(Staff):
+    kind = "officer"
     weight = 2
     username = "officer"
 
@@ -180,6 +199,7 @@ class Officer(Staff):
 
 
 class Leader(Staff):
+    kind = "leader"
     weight = 1
     username = "leader"
 
