@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -77,6 +78,46 @@ def demo_accounts(password: str) -> dict[str, list[str]]:
     return accounts
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_sample(group: int) -> tuple[float, float, float]:
+    """(time, CPU seconds of the server's processes, CPU seconds of the whole machine)."""
+    mine = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group:  # the process group gunicorn was started in
+                mine += int(fields[11]) + int(fields[12])
+    busy = sum(int(v) for v in Path("/proc/stat").read_text().split()[1:9]) - sum(
+        int(v) for v in Path("/proc/stat").read_text().split()[4:6]
+    )
+    return time.time(), mine / TICK, busy / TICK
+
+
+class CpuMeter(threading.Thread):
+    """Samples, once a second, the CPU the web server used and the CPU the machine used, so
+    that each level says what a request costs the server and how busy the machine was."""
+
+    def __init__(self, group: int):
+        super().__init__(daemon=True)
+        self.group, self.samples, self.stopped = group, [], threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(1):
+            self.samples.append(cpu_sample(self.group))
+
+    def between(self, since: float, until: float) -> tuple[float, float, float]:
+        inside = [s for s in self.samples if since <= s[0] <= until]
+        if len(inside) < 2:
+            return 0, 0, 0
+        (t0, mine0, all0), (t1, mine1, all1) = inside[0], inside[-1]
+        return t1 - t0, mine1 - mine0, all1 - all0
+
+
 def main() -> None:
     password = "Bench-Password-2026"
     url = fresh_database()
@@ -109,6 +150,8 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.5)
+        meter = CpuMeter(os.getpgid(server.pid))
+        meter.start()
         figures: dict = {}
         for users in LEVELS:
             result = RESULTS / f"load-{users}.json"
@@ -134,6 +177,19 @@ def main() -> None:
             figures[prefix + "arrival_failures"] = warmup.get("failures", "incomplete")
             figures[prefix + "login_p95_ms"] = warmup.get("login_p95_ms", 0)
             figures[prefix + "complete"] = run["complete"]
+            seconds, server_cpu, machine_cpu = meter.between(steady["since"] or 0, steady["until"])
+            if seconds:
+                cores = os.cpu_count() or 1
+                # CPU of our web server per request (PostgreSQL's share not counted), the
+                # cores it had, and how busy the machine was (PostgreSQL, locust and any
+                # other work on it included).
+                figures[prefix + "server_cpu_ms_per_request"] = round(
+                    server_cpu / max(steady["requests"] * seconds / steady["seconds"], 1) * 1000, 1
+                )
+                figures[prefix + "server_cores"] = round(server_cpu / seconds, 2)
+                figures[prefix + "machine_busy_percent"] = round(
+                    machine_cpu / seconds / cores * 100
+                )
         best = max(figures[f"users_{u}_requests_per_s"] for u in LEVELS)
         figures["throughput_200_vs_best"] = round(figures["users_200_requests_per_s"] / best, 2)
         report("load", figures)

@@ -89,6 +89,7 @@ def _write_result(environment, **_kwargs) -> None:
         }
         for entry in environment.stats.entries.values()
     }
+    steady["since"], steady["until"] = since, time.time()
     with open(RESULT, "w") as out:
         json.dump(
             {"complete": since is not None, "warmup": _state["warmup"], "steady": steady,
