@@ -81,9 +81,9 @@ def demo_accounts(password: str) -> dict[str, list[str]]:
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_sample(group: int) -> tuple[float, float, float]:
-    """(time, CPU seconds of the server's processes, CPU seconds of the whole machine)."""
-    mine = 0
+def cpu_sample(group: int) -> tuple[float, dict[int, float], float]:
+    """(time, CPU seconds of each of the server's processes, CPU seconds of the machine)."""
+    mine = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -91,11 +91,9 @@ def cpu_sample(group: int) -> tuple[float, float, float]:
             except OSError:
                 continue
             if int(fields[2]) == group:  # the process group gunicorn was started in
-                mine += int(fields[11]) + int(fields[12])
-    busy = sum(int(v) for v in Path("/proc/stat").read_text().split()[1:9]) - sum(
-        int(v) for v in Path("/proc/stat").read_text().split()[4:6]
-    )
-    return time.time(), mine / TICK, busy / TICK
+                mine[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
+    jiffies = [int(v) for v in Path("/proc/stat").read_text().split()[1:9]]
+    return time.time(), mine, (sum(jiffies) - jiffies[3] - jiffies[4]) / TICK
 
 
 class CpuMeter(threading.Thread):
@@ -114,8 +112,14 @@ class CpuMeter(threading.Thread):
         inside = [s for s in self.samples if since <= s[0] <= until]
         if len(inside) < 2:
             return 0, 0, 0
-        (t0, mine0, all0), (t1, mine1, all1) = inside[0], inside[-1]
-        return t1 - t0, mine1 - mine0, all1 - all0
+        # Per process and second, so that a worker recycled by max_requests (its time gone
+        # with it) and its fresh successor both count right.
+        server = sum(
+            max(0.0, cpu - before[1].get(pid, 0.0))
+            for before, after in zip(inside, inside[1:], strict=False)
+            for pid, cpu in after[1].items()
+        )
+        return inside[-1][0] - inside[0][0], server, inside[-1][2] - inside[0][2]
 
 
 def main() -> None:
