@@ -1,0 +1,265 @@
+"""Keeps the summary tables (``StatCell``) up to date: incrementally, and from scratch.
+
+A change of a case writes a timeline entry; the same transaction marks the case's
+block-day as changed (``DirtyCell``, see ``signals``). The periodic roll-up (Celery beat,
+every ``STATS_ROLLUP_SECONDS``) claims the marks, recomputes those block-days from the
+cases with the formulas of ``events.stats``, and re-sums the rows above them (community,
+street, district; day and month). A clock falling due changes the "overdue" count with no
+transition at all, so a block-day also comes up again when its ``next_due_at`` passes.
+
+Recomputing a row from its cases (never adding deltas) makes a run idempotent: running it
+twice, or after a crash, gives the same rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from functools import reduce
+from operator import or_
+
+from django.db import connection, transaction
+from django.db.models import Min, Q, Sum
+from django.db.models.functions import Substr, TruncDate, TruncMonth
+from django.utils import timezone
+
+from events.models import Deadline, Event
+from events.stats import (
+    COUNT_NAMES,
+    OPEN,
+    grouped_department_counts,
+    grouped_event_counts,
+    parts_of,
+)
+from governance.dashboards.models import DirtyCell, RollupState, StatCell
+
+logger = logging.getLogger(__name__)
+
+LEVELS = (("district", 6), ("street", 9), ("community", 12), ("block", 15))
+LEVEL_OF_LENGTH = {length: level for level, length in LEVELS}
+DIMS = {"": None, "category": "category_id", "channel": "channel", "priority": "priority"}
+BATCH = 400  # block-days recomputed per statement
+LOCK_KEY = 7_302_001  # pg advisory lock: one roll-up at a time
+
+
+def level_of(code: str) -> str:
+    return LEVEL_OF_LENGTH.get(len(code), "block")
+
+
+def parent_of(code: str) -> str:
+    lengths = [n for _level, n in LEVELS if n < len(code)]
+    return code[: lengths[-1]] if lengths else ""
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+def _local_day(field: str):
+    return TruncDate(field, tzinfo=timezone.get_current_timezone())
+
+
+def _cells_q(pairs: Iterable[tuple[str, date]]) -> Q:
+    parts = []
+    for code, day in pairs:
+        start, end = day_bounds(day)
+        parts.append(Q(area_code=code, created_at__gte=start, created_at__lt=end))
+    return reduce(or_, parts, Q(pk__in=[]))
+
+
+def _row(code: str, grain: str, bucket: date, dim: str, key, counts: dict) -> StatCell:
+    return StatCell(
+        area_code=code, level=level_of(code), parent_code=parent_of(code), grain=grain,
+        bucket=bucket, dim=dim, key="" if key is None else str(key),
+        **{n: counts.get(n, 0) for n in COUNT_NAMES},
+    )  # fmt: skip
+
+
+def block_rows(events, *, now: datetime) -> list[StatCell]:
+    """The block-day rows (every dimension) of ``events``, computed from the cases."""
+    rows: list[StatCell] = []
+    for dim, field in DIMS.items():
+        by = ["area_code", ("day", _local_day("created_at"))] + ([field] if field else [])
+        for r in grouped_event_counts(events, by=by, now=now):
+            rows.append(_row(r["area_code"], "d", r["day"], dim, r.get(field), r))
+    by = ["event__area_code", ("day", _local_day("event__created_at")), "department_id"]
+    for r in grouped_department_counts(parts_of(events), by=by):
+        rows.append(_row(r["event__area_code"], "d", r["day"], "department", r["department_id"], r))
+    # When a running clock of an open case next falls due, the row's "overdue" changes.
+    due = (
+        Deadline.objects.filter(
+            event__in=events.filter(status__in=OPEN).values("pk"),
+            met_at__isnull=True,
+            cancelled_at__isnull=True,
+            paused_at__isnull=True,
+            due_at__gt=now,
+        )
+        .annotate(code=Substr("event__area_code", 1, 21), day=_local_day("event__created_at"))
+        .values("code", "day")
+        .annotate(next_due=Min("due_at"))
+    )
+    next_due = {(r["code"], r["day"]): r["next_due"] for r in due}
+    for row in rows:
+        if row.dim == "":
+            row.next_due_at = next_due.get((row.area_code, row.bucket))
+    return rows
+
+
+def _sums() -> dict:
+    return {n: Sum(n) for n in COUNT_NAMES}
+
+
+def _summed_rows(source, *, code_expr, grain: str, bucket_field: str) -> list[StatCell]:
+    rows = source.annotate(code=code_expr).values("code", bucket_field, "dim", "key")
+    return [
+        _row(r["code"], grain, r[bucket_field], r["dim"], r["key"], r)
+        for r in rows.annotate(**_sums())
+    ]
+
+
+def _month_rows(source) -> list[StatCell]:
+    rows = source.annotate(month=TruncMonth("bucket")).values("area_code", "month", "dim", "key")
+    return [
+        _row(r["area_code"], "m", r["month"], r["dim"], r["key"], r)
+        for r in rows.annotate(**_sums())
+    ]
+
+
+def _replace(rows: list[StatCell], keys: Q) -> None:
+    StatCell.objects.filter(keys).delete()
+    StatCell.objects.bulk_create(rows, batch_size=2000)
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def recompute(pairs: set[tuple[str, date]], *, now: datetime) -> int:
+    """Recompute the block-days ``pairs`` and every row above them; returns rows written."""
+    written = 0
+    pairs = {(code, day) for code, day in pairs if len(code) >= 15}
+    ordered = sorted(pairs)
+    for i in range(0, len(ordered), BATCH):
+        chunk = ordered[i : i + BATCH]
+        rows = block_rows(Event.objects.filter(_cells_q(chunk)), now=now)
+        keys = reduce(or_, (Q(area_code=c, grain="d", bucket=d) for c, d in chunk))
+        _replace(rows, keys)
+        written += len(rows)
+    # The areas above, day by day: sums of their blocks' rows.
+    for _level, length in LEVELS[:-1][::-1]:
+        upper = sorted({(code[:length], day) for code, day in pairs})
+        for i in range(0, len(upper), BATCH):
+            chunk = upper[i : i + BATCH]
+            source = StatCell.objects.filter(
+                reduce(or_, (Q(area_code__startswith=c, bucket=d) for c, d in chunk)),
+                level="block",
+                grain="d",
+            )
+            rows = _summed_rows(
+                source, code_expr=Substr("area_code", 1, length), grain="d", bucket_field="bucket"
+            )
+            _replace(rows, reduce(or_, (Q(area_code=c, grain="d", bucket=d) for c, d in chunk)))
+            written += len(rows)
+    # Months: sums of their days, for every area touched.
+    months = sorted(
+        {(code[:length], _month(day)) for code, day in pairs for _level, length in LEVELS}
+    )
+    for i in range(0, len(months), BATCH):
+        chunk = months[i : i + BATCH]
+        source = StatCell.objects.filter(
+            reduce(
+                or_,
+                (Q(area_code=c, bucket__gte=m, bucket__lt=_next_month(m)) for c, m in chunk),
+            ),
+            grain="d",
+        )
+        rows = _month_rows(source)
+        _replace(rows, reduce(or_, (Q(area_code=c, grain="m", bucket=m) for c, m in chunk)))
+        written += len(rows)
+    return written
+
+
+def rebuild(*, now: datetime | None = None, area_code: str = "") -> int:
+    """Recompute every row from the cases (after a bulk load, or to check the increments)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock(wait=True)
+        events = Event.objects.filter(area_code__startswith=area_code)
+        StatCell.objects.filter(area_code__startswith=area_code).delete()
+        rows = block_rows(events, now=now)
+        StatCell.objects.bulk_create(rows, batch_size=5000)
+        written = len(rows)
+        for _level, length in LEVELS[:-1][::-1]:
+            source = StatCell.objects.filter(
+                level="block", grain="d", area_code__startswith=area_code
+            )
+            rows = _summed_rows(
+                source, code_expr=Substr("area_code", 1, length), grain="d", bucket_field="bucket"
+            )
+            StatCell.objects.bulk_create(rows, batch_size=5000)
+            written += len(rows)
+        months = _month_rows(StatCell.objects.filter(grain="d", area_code__startswith=area_code))
+        StatCell.objects.bulk_create(months, batch_size=5000)
+        written += len(months)
+        DirtyCell.objects.filter(area_code__startswith=area_code).delete()
+        _finished(now, written)
+    return written
+
+
+def _lock(*, wait: bool) -> bool:
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _finished(now: datetime, cells: int) -> None:
+    RollupState.objects.update_or_create(
+        name="stats", defaults={"finished_at": now, "cells": cells}
+    )
+
+
+def rollup(*, now: datetime | None = None, limit: int = 20_000) -> dict[str, int]:
+    """One incremental run: claim the changed block-days (and those whose next clock fell
+    due), recompute them. Safe to run twice at once: the second waits for nothing and
+    leaves (an advisory lock), and a crash rolls the claims back."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not _lock(wait=False):
+            return {"skipped": 1}
+        claimed = DirtyCell.objects.order_by("pk")
+        if connection.vendor == "postgresql":
+            claimed = claimed.select_for_update(skip_locked=True)
+        marks = list(claimed.values_list("pk", "area_code", "day")[:limit])
+        pairs = {(code, day) for _pk, code, day in marks}
+        due = StatCell.objects.filter(
+            level="block", grain="d", dim="", next_due_at__lte=now
+        ).values_list("area_code", "bucket")
+        pairs |= set(due)
+        if marks:
+            DirtyCell.objects.filter(pk__in=[pk for pk, _c, _d in marks]).delete()
+        written = recompute(pairs, now=now) if pairs else 0
+        _finished(now, written)
+    if pairs:
+        logger.info("stats roll-up at %s: %s block-days, %s rows", now, len(pairs), written)
+    return {"cells": len(pairs), "rows": written, "marks": len(marks)}
+
+
+def as_of() -> datetime | None:
+    state = RollupState.objects.filter(name="stats").values_list("finished_at", flat=True).first()
+    return state
+
+
+def mark_changed(*, area_code: str, created_at: datetime) -> None:
+    DirtyCell.objects.create(area_code=area_code, day=timezone.localdate(created_at))
