@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from governance.dashboards.api import StatsSummaryView
 from governance.notification_api import NotificationViewSet
 from governance.tokens import TokenView
 
@@ -16,4 +17,5 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include(notification_router.urls)),
     path("", include("blocks.api_urls")),
+    path("stats/summary/", StatsSummaryView.as_view(), name="api-stats-summary"),
 ]

@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include((governance_patterns, "governance"))),
     path("areas/", include("blocks.urls")),
     path("events/", include("events.urls")),
+    path("dashboard/", include("governance.dashboards.urls")),
     path("r/", include("events.public_urls")),
     path("api/", include("governance.api_urls")),
     path("open311/v2/", include("events.open311_urls")),
