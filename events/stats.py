@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import (
     Count,
@@ -77,7 +77,7 @@ def running_overdue_q(now: datetime, prefix: str = "") -> Q:
     )
 
 
-def _live_part() -> Q:
+def live_part() -> Q:
     """A part that really was dispatched to the department: not one cancelled before it
     reported in (its lead returned the case, so the dispatch was void)."""
     return ~Q(state=Assignment.State.CANCELLED, reported_in_at__isnull=True)
@@ -105,7 +105,7 @@ def _reported_in_on_time() -> Exists:
 def with_facts(events: QuerySet[Event], *, now: datetime) -> QuerySet[Event]:
     """``events`` with what the sets need from clocks, parts and extensions."""
     clocks = Deadline.objects.filter(event=OuterRef("pk"))
-    live_parts = Assignment.objects.filter(_live_part())
+    live_parts = Assignment.objects.filter(live_part())
     return events.annotate(
         f_late_resolve=Exists(clocks.filter(_late(ClockKind.RESOLVE))),
         f_late_dispatch=Exists(clocks.filter(_late(ClockKind.DISPATCH))),
@@ -163,7 +163,7 @@ def event_sets(now: datetime) -> dict[str, Q]:
     }
 
 
-EVENT_SET_NAMES = tuple(event_sets(datetime(2000, 1, 1)))
+EVENT_SET_NAMES = tuple(event_sets(datetime(2000, 1, 1, tzinfo=UTC)))
 # Counts of parts (one case may have several departments' parts) and sums of durations.
 PART_COUNTS = ("parts_dispatched", "parts_reported_on_time", "parts_returned")
 DURATIONS = ("response_seconds", "resolve_seconds")
@@ -245,9 +245,9 @@ def department_expressions() -> dict[str, object]:
     The case-level rates of a department (resolution, satisfaction) are over the cases it
     led: its live lead part, not returned.
     """
-    led = Q(role=Assignment.Role.LEAD, returned_at__isnull=True) & _live_part()
+    led = Q(role=Assignment.Role.LEAD, returned_at__isnull=True) & live_part()
     rated = led & Q(event__rated_at__isnull=False)
-    live = _live_part()
+    live = live_part()
     return {
         "new": Count("event", filter=live, distinct=True),
         "parts_dispatched": Count("pk", filter=live),
