@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from blocks.models import Area
 from events import stats
@@ -234,5 +233,5 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
         "scoring": scoring.describe(),
         "overdue_cases": overdue_cases,
         "overdue_link": link("overdue"),
-        "child_level": _("blocks") if len(code) == 12 else "",
+        "behind": reader.behind,
     }  # fmt: skip

@@ -62,7 +62,7 @@ def _local_day(field: str):
     return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
-def _cells_q(pairs: Iterable[tuple[str, date]]) -> Q:
+def cells_q(pairs: Iterable[tuple[str, date]]) -> Q:
     parts = []
     for code, day in pairs:
         start, end = day_bounds(day)
@@ -148,7 +148,7 @@ def recompute(pairs: set[tuple[str, date]], *, now: datetime) -> int:
     ordered = sorted(pairs)
     for i in range(0, len(ordered), BATCH):
         chunk = ordered[i : i + BATCH]
-        rows = block_rows(Event.objects.filter(_cells_q(chunk)), now=now)
+        rows = block_rows(Event.objects.filter(cells_q(chunk)), now=now)
         keys = reduce(or_, (Q(area_code=c, grain="d", bucket=d) for c, d in chunk))
         _replace(rows, keys)
         written += len(rows)

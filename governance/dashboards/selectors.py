@@ -1,10 +1,10 @@
 """Reads of the leaders' dashboard: an area and a period, from the summary tables plus
-today's live cases, scoped to the viewer (DESIGN §5, §9).
+the live delta, scoped to the viewer (DESIGN §5, §9).
 
-Days before today come from ``StatCell`` (whole months from month rows, the rest from day
-rows), today from the cases themselves with the same formulas (``events.stats``). So the
-number of rows read depends on the number of areas and buckets, never on the number of
-cases, and each read is a fixed number of queries.
+Whole months come from month rows of ``StatCell``, the other days from day rows; what
+changed since the last roll-up is recomputed from the cases with the same formulas
+(``events.stats``). So the number of rows read depends on the number of areas and
+buckets, never on the number of cases, and each read is a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import reduce
+from operator import or_
 from urllib.parse import urlencode
 
 from django.db.models import Avg, Q, QuerySet, Sum
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from blocks.models import Area
@@ -27,8 +28,13 @@ from events import stats
 from events.models import Category, Channel, Event, Priority
 from events.selectors import event_queryset
 from governance.access import scope_for
-from governance.dashboards.models import ScoringSettings, StatCell, TwoWayEvaluation
-from governance.dashboards.rollup import LEVELS, day_bounds
+from governance.dashboards.models import (
+    DirtyCell,
+    ScoringSettings,
+    StatCell,
+    TwoWayEvaluation,
+)
+from governance.dashboards.rollup import LEVELS, block_rows, cells_q, day_bounds
 from liaison.models import Department
 
 PERIODS = (
@@ -133,22 +139,26 @@ def _empty() -> dict[str, int]:
 
 
 class Reader:
-    """The counts of one area (and the areas under it) for one period."""
+    """The counts of one area (and the areas under it) for one period.
+
+    Summary rows as of the last roll-up, plus the live delta: the block-days changed since
+    (their ``DirtyCell`` marks) or whose next clock has fallen due are recomputed from the
+    cases with the same formulas, and replace their summary rows. The delta is a handful of
+    block-days (what changed in the last half minute), so a read costs the same whatever
+    the number of cases, and every number is current.
+    """
+
+    MAX_DELTA_CELLS = 2000
 
     def __init__(self, *, code: str, period: Period, now: datetime):
         self.code, self.period, self.now = code, period, now
-        self.today = timezone.localdate(now)
-        summary_end = min(period.end, self.today)
-        self.has_summary = period.start < summary_end
-        self.summary_end = summary_end
-        self.live = period.start <= self.today < period.end
+        self.behind = False
+        self._delta: list[tuple[StatCell, int]] | None = None
 
     # --- which summary rows ---------------------------------------------------------
     def bucket_q(self) -> Q:
         """Whole months from month rows, the days around them from day rows."""
-        if not self.has_summary:
-            return Q(pk__in=[])
-        start, end = self.period.start, self.summary_end
+        start, end = self.period.start, self.period.end
         first = start if start.day == 1 else _next_month(start)
         last = first
         while _next_month(last) <= end:
@@ -164,131 +174,133 @@ class Reader:
     def _rows(self, **filters) -> QuerySet[StatCell]:
         return StatCell.objects.filter(self.bucket_q(), **filters)
 
-    def live_events(self, prefix: str | None = None) -> QuerySet[Event]:
-        start, end = day_bounds(self.today)
-        return Event.objects.filter(
-            area_code__startswith=prefix or self.code, created_at__gte=start, created_at__lt=end
+    def delta(self) -> list[tuple[StatCell, int]]:
+        """Block-day rows to add (+1, fresh from the cases) and to take away (−1, the
+        summary's stale ones) for what changed since the last roll-up."""
+        if self._delta is not None:
+            return self._delta
+        start, end = self.period.start, self.period.end
+        limit = self.MAX_DELTA_CELLS + 1
+        marked = (
+            DirtyCell.objects.filter(area_code__startswith=self.code, day__gte=start, day__lt=end)
+            .values_list("area_code", "day")
+            .distinct()[:limit]
         )
+        due = StatCell.objects.filter(
+            level="block", grain="d", dim="", next_due_at__lte=self.now,
+            area_code__startswith=self.code, bucket__gte=start, bucket__lt=end,
+        ).values_list("area_code", "bucket")[:limit]  # fmt: skip
+        pairs = sorted(set(marked) | set(due))
+        # Far behind (the roll-up is not running): read what can be read, and say so.
+        self.behind = len(pairs) > self.MAX_DELTA_CELLS
+        pairs = pairs[: self.MAX_DELTA_CELLS]
+        self._delta = []
+        if pairs:
+            fresh = block_rows(Event.objects.filter(cells_q(pairs)), now=self.now)
+            stale = StatCell.objects.filter(
+                reduce(or_, (Q(area_code=c, grain="d", bucket=d) for c, d in pairs))
+            )
+            self._delta = [(row, 1) for row in fresh] + [(row, -1) for row in stale]
+        return self._delta
+
+    def _apply(self, out: dict, *, dim: str, key) -> None:
+        """Add the delta rows of ``dim`` into ``out``, grouped by ``key(row)``."""
+        for row, sign in self.delta():
+            if row.dim != dim:
+                continue
+            group = key(row)
+            if group is None:
+                continue
+            target = out.setdefault(group, _empty())
+            for name in stats.COUNT_NAMES:
+                target[name] += sign * getattr(row, name)
 
     @staticmethod
     def _sums():
         return {n: Sum(n) for n in stats.COUNT_NAMES}
 
-    def _grouped(self, rows: QuerySet, field: str) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = defaultdict(_empty)
+    def _grouped(self, rows: QuerySet, field: str) -> dict:
+        out: dict = defaultdict(_empty)
         for row in rows.values(field).annotate(**self._sums()):
             _add(out[row[field]], row)
-        return out
+        return dict(out)
 
     # --- reads ----------------------------------------------------------------------
     def totals(self) -> dict[str, int]:
-        counts = _empty()
-        if self.has_summary:
-            _add(counts, self._rows(area_code=self.code, dim="").aggregate(**self._sums()))
-        if self.live:
-            _add(counts, stats.event_counts(self.live_events(), now=self.now))
-        return counts
+        counts = _add(_empty(), self._rows(area_code=self.code, dim="").aggregate(**self._sums()))
+        out = {"": counts}
+        self._apply(out, dim="", key=lambda row: "")
+        return out[""]
 
     def by(self, dim: str) -> dict[str, dict[str, int]]:
         """Counts per category / channel / colour (``key`` is the id or the value)."""
         out = self._grouped(self._rows(area_code=self.code, dim=dim), "key")
-        if self.live:
-            field = {"category": "category_id", "channel": "channel", "priority": "priority"}[dim]
-            for row in stats.grouped_event_counts(self.live_events(), by=[field], now=self.now):
-                _add(out[str(row[field])], row)
-        return dict(out)
+        self._apply(out, dim=dim, key=lambda row: row.key)
+        return {k: v for k, v in out.items() if any(v.values())}
 
     def children(self) -> dict[str, dict[str, int]]:
         length = CHILD_LENGTH.get(len(self.code))
         if length is None:
             return {}
         out = self._grouped(self._rows(parent_code=self.code, dim=""), "area_code")
-        if self.live:
-            rows = stats.grouped_event_counts(
-                self.live_events(), by=[("child", Substr("area_code", 1, length))], now=self.now
-            )
-            for row in rows:
-                _add(out[row["child"]], row)
-        return dict(out)
+        self._apply(out, dim="", key=lambda row: row.area_code[:length])
+        return out
 
     def blocks(self) -> dict[str, dict[str, int]]:
         if len(self.code) >= 15:
             return {self.code: self.totals()}
         rows = self._rows(level="block", dim="", area_code__startswith=self.code)
         out = self._grouped(rows, "area_code")
-        if self.live:
-            for row in stats.grouped_event_counts(
-                self.live_events(), by=["area_code"], now=self.now
-            ):
-                _add(out[row["area_code"]], row)
-        return dict(out)
+        self._apply(out, dim="", key=lambda row: row.area_code)
+        return out
 
     def departments(self) -> dict[int, dict[str, int]]:
         out = self._grouped(self._rows(area_code=self.code, dim="department"), "key")
-        result = {int(k): v for k, v in out.items()}
-        if self.live:
-            parts = stats.parts_of(self.live_events())
-            for row in stats.grouped_department_counts(parts, by=["department_id"]):
-                _add(result.setdefault(row["department_id"], _empty()), row)
-        return result
+        self._apply(out, dim="department", key=lambda row: row.key)
+        return {int(k): v for k, v in out.items() if any(v.values())}
 
     def trend(self) -> tuple[str, list[tuple[date, dict[str, int]]]]:
         """Counts per day (periods up to two months) or per month."""
         grain = "d" if self.period.days <= 62 else "m"
-        out: dict[date, dict[str, int]] = defaultdict(_empty)
-        if self.has_summary:
-            start, end = self.period.start, self.summary_end
-            if grain == "d":
-                rows = StatCell.objects.filter(
-                    area_code=self.code, dim="", grain="d", bucket__gte=start, bucket__lt=end
-                ).values("bucket", *stats.COUNT_NAMES)
-                for row in rows:
-                    _add(out[row["bucket"]], row)
-            else:
-                rows = (
-                    StatCell.objects.filter(area_code=self.code, dim="")
-                    .filter(self.bucket_q())
-                    .annotate(month=TruncMonth("bucket"))
-                    .values("month")
-                    .annotate(**self._sums())
-                )
-                for row in rows:
-                    _add(out[row["month"]], row)
-        if self.live:
-            bucket = self.today if grain == "d" else self.today.replace(day=1)
-            _add(out[bucket], stats.event_counts(self.live_events(), now=self.now))
+        start, end = self.period.start, self.period.end
+        if grain == "d":
+            rows = StatCell.objects.filter(
+                area_code=self.code, dim="", grain="d", bucket__gte=start, bucket__lt=end
+            )
+            out = self._grouped(rows, "bucket")
+            self._apply(out, dim="", key=lambda row: row.bucket)
+        else:
+            rows = (
+                StatCell.objects.filter(area_code=self.code, dim="")
+                .filter(self.bucket_q())
+                .annotate(month=TruncMonth("bucket"))
+            )
+            out = self._grouped(rows, "month")
+            self._apply(out, dim="", key=lambda row: row.bucket.replace(day=1))
         # Every bucket of the period, empty ones too, so the line does not skip days.
-        buckets, cursor = (
-            [],
-            self.period.start if grain == "d" else self.period.start.replace(day=1),
-        )
-        while cursor < self.period.end:
+        buckets, cursor = [], start if grain == "d" else start.replace(day=1)
+        while cursor < end:
             buckets.append(cursor)
             cursor = cursor + timedelta(days=1) if grain == "d" else _next_month(cursor)
         return grain, [(b, out.get(b, _empty())) for b in buckets]
 
     def overdue_cases(self, *, user, limit: int = 20) -> list[Event]:
         """Overdue open cases of the period, most overdue first: found through the summary
-        rows that count overdue cases, then read from the cases (scoped to the viewer)."""
-        cells = Q(pk__in=[])
-        if self.has_summary:
-            pairs = (
-                StatCell.objects.filter(
-                    level="block", dim="", grain="d", overdue__gt=0,
-                    area_code__startswith=self.code,
-                    bucket__gte=self.period.start, bucket__lt=self.summary_end,
-                )
-                .order_by("bucket")
-                .values_list("area_code", "bucket")[:300]
-            )  # fmt: skip
-            for code, day in pairs:
-                start, end = day_bounds(day)
-                cells |= Q(area_code=code, created_at__gte=start, created_at__lt=end)
-        if self.live:
-            start, end = day_bounds(self.today)
-            cells |= Q(area_code__startswith=self.code, created_at__gte=start, created_at__lt=end)
+        rows that count overdue cases (and the delta's), then read from the cases."""
+        pairs = set(
+            StatCell.objects.filter(
+                level="block", dim="", grain="d", overdue__gt=0,
+                area_code__startswith=self.code,
+                bucket__gte=self.period.start, bucket__lt=self.period.end,
+            )
+            .order_by("bucket")
+            .values_list("area_code", "bucket")[:300]
+        )  # fmt: skip
+        pairs |= {(row.area_code, row.bucket) for row, sign in self.delta() if sign > 0}
+        if not pairs:
+            return []
         sets = stats.event_sets(self.now)
-        events = stats.with_facts(event_queryset(user=user).filter(cells), now=self.now)
+        events = stats.with_facts(event_queryset(user=user).filter(cells_q(pairs)), now=self.now)
         return list(events.filter(sets["overdue"]).order_by("due_at", "created_at")[:limit])
 
 

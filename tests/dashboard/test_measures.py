@@ -224,18 +224,33 @@ def test_the_street_share_cannot_go_below_30_percent(story):
         ScoringSettings.objects.create(district=story.world.district, street_share=0.2)
 
 
-def test_a_change_today_reaches_the_summary_at_the_next_roll_up(rolled):
+def test_a_change_shows_at_once_and_the_roll_up_takes_it_over(rolled):
     from events import services
 
     e6 = rolled.events[6]
     reader = Reader(code="430302001001002", period=NOVEMBER, now=NOW)
-    assert reader.totals()["overdue"] == 2
+    assert reader.totals()["overdue"] == 2 and reader.delta() == []
     services.event_accept(actor=rolled.world.neighbour, event_id=e6.pk, now=NOW)
-    # Not yet rolled up: the earlier days still say what they said (at most one period stale).
-    assert reader.totals()["overdue"] == 2
-    assert rollup.rollup(now=NOW)["marks"] >= 1
+    # Not rolled up yet: the changed block-day is read live (the delta).
+    reader = Reader(code="430302001001002", period=NOVEMBER, now=NOW)
     counts = reader.totals()
-    assert counts["overdue"] == 1 and counts["accepted"] == 3
+    assert counts["overdue"] == 1 and counts["accepted"] == 3 and reader.delta()
+    assert reader.blocks()[B2]["overdue"] == 1
+    assert Reader(code="430302", period=NOVEMBER, now=NOW).children()["430302001"]["overdue"] == 2
+    assert rollup.rollup(now=NOW)["marks"] >= 1
+    reader = Reader(code="430302001001002", period=NOVEMBER, now=NOW)
+    assert reader.totals() == counts and reader.delta() == []
+
+
+def test_far_behind_is_said(rolled, monkeypatch):
+    from events import services
+
+    services.event_accept(actor=rolled.world.neighbour, event_id=rolled.events[6].pk, now=NOW)
+    services.event_accept(actor=rolled.world.far_governor, event_id=rolled.events[10].pk, now=NOW)
+    monkeypatch.setattr(Reader, "MAX_DELTA_CELLS", 1)
+    reader = Reader(code="430302", period=NOVEMBER, now=NOW)
+    reader.totals()
+    assert reader.behind
 
 
 def test_a_clock_falling_due_is_picked_up_without_any_transition(world):
@@ -247,14 +262,19 @@ def test_a_clock_falling_due_is_picked_up_without_any_transition(world):
     event = services.event_log(
         actor=None, block=world.block, category=world.category, description="x", now=at
     )
-    rollup.rollup(now=at)  # 09:59 yesterday… the respond clock is due at 10:15
+    rollup.rollup(now=at)  # the respond clock is due 15 minutes later
     day = Period("custom", at.date(), at.date() + timedelta(days=1))
     assert Reader(code="430302", period=day, now=at).totals()["overdue"] == 0
     row = StatCell.objects.get(area_code=world.block.code, grain="d", dim="")
     assert row.next_due_at == event.created_at + timedelta(minutes=15)
     later = at + timedelta(minutes=20)
+    # Read live before any roll-up: the row is due, so it is recomputed on the fly…
+    assert Reader(code="430302", period=day, now=later).totals()["overdue"] == 1
+    # …and the next roll-up brings it up again by itself.
     assert rollup.rollup(now=later)["cells"] == 1
-    assert Reader(code="430302", period=day, now=NOW).totals()["overdue"] == 1
+    row = StatCell.objects.get(area_code=world.block.code, grain="d", dim="")
+    assert row.overdue == 1 and row.next_due_at is None
+    assert Reader(code="430302", period=day, now=later).delta() == []
 
 
 def test_incremental_equals_rebuild_and_runs_twice_the_same(rolled):
