@@ -59,7 +59,9 @@ def _context(request: HttpRequest, code: str | None) -> dict:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     area = visible_area(user=request.user, code=None)
-    return redirect("dashboard:area", code=area.code)
+    url = reverse("dashboard:area", kwargs={"code": area.code})
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
 
 
 @login_required
