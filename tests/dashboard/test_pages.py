@@ -244,3 +244,26 @@ def test_a_large_report_is_built_by_a_worker_with_a_progress_bar(
     other = rolled.world.dispatcher
     client.force_login(other)
     assert client.get(f"/dashboard/reports/{job.pk}/download/").status_code == 404
+
+
+def test_an_administrator_enters_a_two_way_evaluation(rolled, client, admin_user):
+    from django.urls import reverse
+
+    from governance.dashboards.models import TwoWayEvaluation
+
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:governance_twowayevaluation_add"),
+        {
+            "direction": "street_to_department", "street": rolled.world.street.pk,
+            "department": rolled.depts.scjg.department.pk, "period_start": "2026-11-01",
+            "period_end": "2026-11-30", "score": "80", "comment": "配合积极",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    evaluation = TwoWayEvaluation.objects.get()
+    assert evaluation.evaluated_by == admin_user and evaluation.score == 80
+    with time_machine.travel(NOW, tick=False):
+        data = client.get("/dashboard/430302/?period=custom&from=2026-11-01&to=2026-11-30")
+    scjg = next(d for d in data.context["data"]["departments"] if d["name"] == "市场监管")
+    assert scjg["two_way_score"] == 80 and scjg["street_score"] == 70.0
