@@ -311,3 +311,29 @@ def test_the_10th_alone(rolled):
     # E4 E5 E6 E12 (E7 invalid, E8 merged)
     assert (counts["new"], counts["invalid"], counts["merged"]) == (4, 1, 1)
     assert counts["parts_dispatched"] == 4 and counts["closed"] == 1
+
+
+def test_the_command_rebuilds_what_a_bulk_load_did_not_mark(world):
+    import random
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from events.bulk import generate_events
+
+    generate_events(district=world.district, count=300, rng=random.Random(3), now=NOW)
+    assert Reader(code="430302", period=NOVEMBER, now=NOW).totals()["new"] == 0
+    out = StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("rollup_stats", "--rebuild", stdout=out)
+    assert "rebuilt" in out.getvalue()
+    start, end = NOVEMBER.bounds
+    direct = stats.event_counts(
+        Event.objects.filter(created_at__gte=start, created_at__lt=end), now=NOW
+    )
+    assert direct["new"] > 0
+    assert Reader(code="430302", period=NOVEMBER, now=NOW).totals() == direct
+    year = period_for("year", today=NOW.date())
+    direct_year = stats.event_counts(Event.objects.filter(created_at__gte=year.bounds[0],
+                                                          created_at__lt=year.bounds[1]), now=NOW)  # fmt: skip
+    assert Reader(code="430302", period=year, now=NOW).totals() == direct_year
