@@ -220,8 +220,7 @@ def event_counts(events: QuerySet[Event], *, now: datetime) -> dict[str, int]:
     return clean_counts(row)
 
 
-def grouped_event_counts(events: QuerySet[Event], *, by: Iterable, now: datetime) -> list[dict]:
-    """The counts per group (``by`` are field names or ``name=expression`` pairs)."""
+def _group_by(by: Iterable) -> tuple[list[str], dict[str, object]]:
     fields, named = [], {}
     for item in by:
         if isinstance(item, tuple):
@@ -229,12 +228,24 @@ def grouped_event_counts(events: QuerySet[Event], *, by: Iterable, now: datetime
             fields.append(item[0])
         else:
             fields.append(item)
-    rows = (
+    return fields, named
+
+
+def grouped_event_queryset(events: QuerySet[Event], *, by: Iterable, now: datetime) -> QuerySet:
+    """The counts per group, as a values queryset (``by`` are field names or ``(name,
+    expression)`` pairs); durations are still intervals."""
+    fields, named = _group_by(by)
+    return (
         with_facts(events.order_by(), now=now)
         .annotate(**named)
         .values(*fields)
         .annotate(**count_expressions(now))
     )
+
+
+def grouped_event_counts(events: QuerySet[Event], *, by: Iterable, now: datetime) -> list[dict]:
+    fields, _named = _group_by(by)
+    rows = grouped_event_queryset(events, by=by, now=now)
     return [{**{f: row[f] for f in fields}, **clean_counts(row)} for row in rows]
 
 
@@ -294,15 +305,14 @@ def parts_of(events: QuerySet[Event]) -> QuerySet[Assignment]:
     )
 
 
+def grouped_department_queryset(parts: QuerySet[Assignment], *, by: Iterable) -> QuerySet:
+    fields, named = _group_by(by)
+    return parts.annotate(**named).values(*fields).annotate(**department_expressions())
+
+
 def grouped_department_counts(parts: QuerySet[Assignment], *, by: Iterable) -> list[dict]:
-    fields, named = [], {}
-    for item in by:
-        if isinstance(item, tuple):
-            named[item[0]] = item[1]
-            fields.append(item[0])
-        else:
-            fields.append(item)
-    rows = parts.annotate(**named).values(*fields).annotate(**department_expressions())
+    fields, _named = _group_by(by)
+    rows = grouped_department_queryset(parts, by=by)
     return [{**{f: row[f] for f in fields}, **clean_counts(row)} for row in rows]
 
 
