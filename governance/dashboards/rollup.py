@@ -266,11 +266,14 @@ def _rebuild_in_sql(events, *, area_code: str, now: datetime) -> None:
     with connection.cursor() as cursor:
         for level, length in LEVELS[:-1]:
             parent = max([n for _l, n in LEVELS if n < length], default=0)
+            names = ", ".join(f'"{n}"' for n in COUNT_NAMES)
             cursor.execute(
-                f"INSERT INTO {_TABLE} ({columns}) SELECT substr(area_code, 1, {length}), %s, "
-                f"substr(area_code, 1, {parent}), 'd', bucket, dim, key, {sums} FROM {_TABLE} "
-                "WHERE level = 'block' AND grain = 'd' AND area_code LIKE %s "
-                f"GROUP BY substr(area_code, 1, {length}), bucket, dim, key",
+                f"INSERT INTO {_TABLE} ({columns}) SELECT code, %s, substr(code, 1, {parent}), "
+                f"'d', bucket, dim, key, {names} FROM (SELECT substr(area_code, 1, {length}) "
+                f"AS code, bucket, dim, key, "
+                + ", ".join(f'SUM("{n}") AS "{n}"' for n in COUNT_NAMES)
+                + f" FROM {_TABLE} WHERE level = 'block' AND grain = 'd' AND area_code LIKE %s "
+                f"GROUP BY substr(area_code, 1, {length}), bucket, dim, key) g",
                 [level, area_code + "%"],
             )
         cursor.execute(
