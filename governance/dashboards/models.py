@@ -78,6 +78,17 @@ class StatCell(StatCellBase):
                 name="statcell_level_prefix_idx",
                 opclasses=["varchar_pattern_ops"] * 3 + ["varchar_pattern_ops", "date_ops"],
             ),
+            # The roll-up sums a day's blocks under an area.
+            models.Index(
+                fields=["level", "grain", "bucket", "area_code"],
+                name="statcell_day_prefix_idx",
+                opclasses=[
+                    "varchar_pattern_ops",
+                    "varchar_pattern_ops",
+                    "date_ops",
+                    "varchar_pattern_ops",
+                ],
+            ),  # fmt: skip
             models.Index(
                 fields=["next_due_at"],
                 condition=Q(next_due_at__isnull=False),

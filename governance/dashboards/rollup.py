@@ -141,47 +141,67 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def _by_bucket(pairs, *, grain: str) -> Q:
+    """Rows of (code, bucket) pairs as one OR term per bucket with ``area_code IN (…)``: each
+    term is one scan of the unique index, however many areas changed that day."""
+    codes: dict[date, list[str]] = {}
+    for code, bucket in pairs:
+        codes.setdefault(bucket, []).append(code)
+    return reduce(
+        or_, (Q(grain=grain, bucket=b, area_code__in=sorted(c)) for b, c in codes.items())
+    )
+
+
+def _under_by_day(pairs) -> Q:
+    """Block-day rows under the (prefix, day) pairs, one OR term per day and prefix."""
+    return reduce(
+        or_, (Q(level="block", grain="d", bucket=d, area_code__startswith=c) for c, d in pairs)
+    )
+
+
+def _month_days(pairs) -> Q:
+    codes: dict[date, list[str]] = {}
+    for code, month in pairs:
+        codes.setdefault(month, []).append(code)
+    return reduce(
+        or_,
+        (
+            Q(grain="d", bucket__gte=m, bucket__lt=_next_month(m), area_code__in=sorted(c))
+            for m, c in codes.items()
+        ),
+    )
+
+
 def recompute(pairs: set[tuple[str, date]], *, now: datetime) -> int:
     """Recompute the block-days ``pairs`` and every row above them; returns rows written."""
     written = 0
     pairs = {(code, day) for code, day in pairs if len(code) >= 15}
-    ordered = sorted(pairs)
+    ordered = sorted(pairs, key=lambda p: (p[1], p[0]))
     for i in range(0, len(ordered), BATCH):
         chunk = ordered[i : i + BATCH]
         rows = block_rows(Event.objects.filter(cells_q(chunk)), now=now)
-        keys = reduce(or_, (Q(area_code=c, grain="d", bucket=d) for c, d in chunk))
-        _replace(rows, keys)
+        _replace(rows, _by_bucket(chunk, grain="d"))
         written += len(rows)
     # The areas above, day by day: sums of their blocks' rows.
     for _level, length in LEVELS[:-1][::-1]:
-        upper = sorted({(code[:length], day) for code, day in pairs})
+        upper = sorted({(code[:length], day) for code, day in pairs}, key=lambda p: (p[1], p[0]))
         for i in range(0, len(upper), BATCH):
             chunk = upper[i : i + BATCH]
-            source = StatCell.objects.filter(
-                reduce(or_, (Q(area_code__startswith=c, bucket=d) for c, d in chunk)),
-                level="block",
-                grain="d",
-            )
             rows = _summed_rows(
-                source, code_expr=Substr("area_code", 1, length), grain="d", bucket_field="bucket"
-            )
-            _replace(rows, reduce(or_, (Q(area_code=c, grain="d", bucket=d) for c, d in chunk)))
+                StatCell.objects.filter(_under_by_day(chunk)),
+                code_expr=Substr("area_code", 1, length), grain="d", bucket_field="bucket",
+            )  # fmt: skip
+            _replace(rows, _by_bucket(chunk, grain="d"))
             written += len(rows)
     # Months: sums of their days, for every area touched.
     months = sorted(
-        {(code[:length], _month(day)) for code, day in pairs for _level, length in LEVELS}
+        {(code[:length], _month(day)) for code, day in pairs for _level, length in LEVELS},
+        key=lambda p: (p[1], p[0]),
     )
     for i in range(0, len(months), BATCH):
         chunk = months[i : i + BATCH]
-        source = StatCell.objects.filter(
-            reduce(
-                or_,
-                (Q(area_code=c, bucket__gte=m, bucket__lt=_next_month(m)) for c, m in chunk),
-            ),
-            grain="d",
-        )
-        rows = _month_rows(source)
-        _replace(rows, reduce(or_, (Q(area_code=c, grain="m", bucket=m) for c, m in chunk)))
+        rows = _month_rows(StatCell.objects.filter(_month_days(chunk)))
+        _replace(rows, _by_bucket(chunk, grain="m"))
         written += len(rows)
     return written
 
