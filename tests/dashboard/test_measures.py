@@ -337,3 +337,18 @@ def test_the_command_rebuilds_what_a_bulk_load_did_not_mark(world):
     direct_year = stats.event_counts(Event.objects.filter(created_at__gte=year.bounds[0],
                                                           created_at__lt=year.bounds[1]), now=NOW)  # fmt: skip
     assert Reader(code="430302", period=year, now=NOW).totals() == direct_year
+
+
+def test_beat_rolls_up_every_30_seconds_and_the_task_runs_it(rolled):
+    from governance.celery import app
+    from governance.dashboards import tasks
+
+    entry = app.conf.beat_schedule["rollup-stats"]
+    assert entry["task"] == tasks.rollup_stats.name and entry["schedule"] <= 60
+    services_change = rolled.events[6]
+    from events import services
+
+    services.event_accept(actor=rolled.world.neighbour, event_id=services_change.pk, now=NOW)
+    with time_machine.travel(NOW, tick=False):
+        result = tasks.rollup_stats()
+    assert result["marks"] >= 1 and rollup.as_of() == NOW
