@@ -70,7 +70,7 @@ class StatCell(StatCellBase):
         ]
         indexes = [
             models.Index(
-                fields=["parent_code", "grain", "dim", "bucket"], name="statcell_parent_idx"
+                fields=["parent_code", "grain", "bucket", "dim"], name="statcell_parent_idx"
             ),
             # Blocks under an area: a prefix match (LIKE 'x%' needs pattern ops under C.UTF-8).
             models.Index(

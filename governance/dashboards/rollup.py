@@ -20,7 +20,7 @@ from functools import reduce
 from operator import or_
 
 from django.db import connection, transaction
-from django.db.models import Min, Q, Sum
+from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Substr, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -133,6 +133,33 @@ def _replace(rows: list[StatCell], keys: Q) -> None:
     StatCell.objects.bulk_create(rows, batch_size=2000)
 
 
+def _replace_with_sums(source, *, keys: Q, code_expr, bucket_expr, grain: str, length: int) -> int:
+    """Replace the rows ``keys`` with the sums of ``source`` grouped by (code, bucket, dim,
+    key) for areas of code length ``length``. On PostgreSQL one INSERT … SELECT (no rows
+    through Python: a roll-up after a busy day re-sums thousands of rows)."""
+    grouped = (
+        source.annotate(code=code_expr, period=bucket_expr)
+        .values("code", "period", "dim", "key")
+        .annotate(**_sums())
+    )
+    if connection.vendor != "postgresql":
+        rows = [_row(r["code"], grain, r["period"], r["dim"], r["key"], r) for r in grouped]
+        _replace(rows, keys)
+        return len(rows)
+    StatCell.objects.filter(keys).delete()
+    sql, params = grouped.query.sql_with_params()
+    parent = max([n for _l, n in LEVELS if n < length], default=0)
+    columns = ", ".join(f'"{c}"' for c in (*_KEYS, *COUNT_NAMES))
+    counts = ", ".join(f'COALESCE(sub."{n}", 0)' for n in COUNT_NAMES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} ({columns}) SELECT sub.code, %s, substr(sub.code, 1, {parent}),"
+            f" %s, sub.period, sub.dim, sub.key, {counts} FROM ({sql}) sub",
+            [LEVEL_OF_LENGTH.get(length, "block"), grain, *params],
+        )
+        return cursor.rowcount
+
+
 def _month(day: date) -> date:
     return day.replace(day=1)
 
@@ -152,10 +179,13 @@ def _by_bucket(pairs, *, grain: str) -> Q:
     )
 
 
-def _under_by_day(pairs) -> Q:
-    """Block-day rows under the (prefix, day) pairs, one OR term per day and prefix."""
+def _children_of(pairs, *, grain: str) -> Q:
+    """The rows one level below the (code, bucket) pairs: one OR term per bucket."""
+    codes: dict[date, list[str]] = {}
+    for code, bucket in pairs:
+        codes.setdefault(bucket, []).append(code)
     return reduce(
-        or_, (Q(level="block", grain="d", bucket=d, area_code__startswith=c) for c, d in pairs)
+        or_, (Q(grain=grain, bucket=b, parent_code__in=sorted(c)) for b, c in codes.items())
     )
 
 
@@ -172,37 +202,40 @@ def _month_days(pairs) -> Q:
     )
 
 
+def _chunks(pairs, size: int = BATCH):
+    ordered = sorted(pairs, key=lambda p: (p[1], p[0]))
+    for i in range(0, len(ordered), size):
+        yield ordered[i : i + size]
+
+
 def recompute(pairs: set[tuple[str, date]], *, now: datetime) -> int:
-    """Recompute the block-days ``pairs`` and every row above them; returns rows written."""
+    """Recompute the block-days ``pairs`` and every row above them; returns rows written.
+
+    Each level is the sum of the level just below it (a district-day sums its streets, not
+    its blocks), so the work follows the number of areas changed, not their size.
+    """
     written = 0
     pairs = {(code, day) for code, day in pairs if len(code) >= 15}
-    ordered = sorted(pairs, key=lambda p: (p[1], p[0]))
-    for i in range(0, len(ordered), BATCH):
-        chunk = ordered[i : i + BATCH]
+    for chunk in _chunks(pairs):
         rows = block_rows(Event.objects.filter(cells_q(chunk)), now=now)
         _replace(rows, _by_bucket(chunk, grain="d"))
         written += len(rows)
-    # The areas above, day by day: sums of their blocks' rows.
+    months = {(code, _month(day)) for code, day in pairs}
+    for chunk in _chunks(months):
+        written += _replace_with_sums(
+            StatCell.objects.filter(_month_days(chunk)), keys=_by_bucket(chunk, grain="m"),
+            code_expr=F("area_code"), bucket_expr=TruncMonth("bucket"), grain="m", length=15,
+        )  # fmt: skip
+    # The areas above, level by level, day and month: sums of their children's rows.
     for _level, length in LEVELS[:-1][::-1]:
-        upper = sorted({(code[:length], day) for code, day in pairs}, key=lambda p: (p[1], p[0]))
-        for i in range(0, len(upper), BATCH):
-            chunk = upper[i : i + BATCH]
-            rows = _summed_rows(
-                StatCell.objects.filter(_under_by_day(chunk)),
-                code_expr=Substr("area_code", 1, length), grain="d", bucket_field="bucket",
-            )  # fmt: skip
-            _replace(rows, _by_bucket(chunk, grain="d"))
-            written += len(rows)
-    # Months: sums of their days, for every area touched.
-    months = sorted(
-        {(code[:length], _month(day)) for code, day in pairs for _level, length in LEVELS},
-        key=lambda p: (p[1], p[0]),
-    )
-    for i in range(0, len(months), BATCH):
-        chunk = months[i : i + BATCH]
-        rows = _month_rows(StatCell.objects.filter(_month_days(chunk)))
-        _replace(rows, _by_bucket(chunk, grain="m"))
-        written += len(rows)
+        for grain, changed in (("d", pairs), ("m", months)):
+            upper = {(code[:length], bucket) for code, bucket in changed}
+            for chunk in _chunks(upper):
+                written += _replace_with_sums(
+                    StatCell.objects.filter(_children_of(chunk, grain=grain)),
+                    keys=_by_bucket(chunk, grain=grain), code_expr=F("parent_code"),
+                    bucket_expr=F("bucket"), grain=grain, length=length,
+                )  # fmt: skip
     return written
 
 
