@@ -107,6 +107,10 @@ def visible_area(*, user, code: str | None) -> Area:
     """The area whose dashboard the user asks for: one inside their scope, else 404."""
     scope = scope_for(user)
     code = (code or scope.home_area_code or "").strip()
+    if not code and scope.is_superuser:
+        # An administrator's scope is everything: start from the first district.
+        first = Area.objects.filter(level=Area.Level.DISTRICT).order_by("code").first()
+        code = first.code if first else ""
     if not code or not scope.codes or not scope.covers(code):
         raise Http404
     try:

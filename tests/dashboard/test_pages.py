@@ -267,3 +267,8 @@ def test_an_administrator_enters_a_two_way_evaluation(rolled, client, admin_user
         data = client.get("/dashboard/430302/?period=custom&from=2026-11-01&to=2026-11-30")
     scjg = next(d for d in data.context["data"]["departments"] if d["name"] == "市场监管")
     assert scjg["two_way_score"] == 80 and scjg["street_score"] == 70.0
+
+
+def test_an_administrator_starts_from_the_first_district(rolled, client, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/dashboard/")["Location"] == "/dashboard/430302/"
