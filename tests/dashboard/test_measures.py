@@ -352,3 +352,22 @@ def test_beat_rolls_up_every_30_seconds_and_the_task_runs_it(rolled):
     with time_machine.travel(NOW, tick=False):
         result = tasks.rollup_stats()
     assert result["marks"] >= 1 and rollup.as_of() == NOW
+
+
+def test_a_suspended_clock_is_not_overdue_on_the_dashboard_nor_the_list(rolled, client):
+    from events import services
+    from events.models import ClockKind, Deadline
+
+    w, e6 = rolled.world, rolled.events[6]
+    clock = Deadline.objects.get(event=e6, kind=ClockKind.RESPOND, met_at=None)
+    change = services.deadline_change_request(
+        actor=w.neighbour, deadline_id=clock.pk, kind="suspend", reason="联系不上反映人",
+        now=NOW,
+    )  # fmt: skip
+    services.deadline_change_decide(actor=w.dispatcher, change_id=change.pk, approve=True, now=NOW)
+    counts = Reader(code=B2, period=NOVEMBER, now=NOW).totals()
+    assert counts["overdue"] == 1  # only E11 now
+    client.force_login(w.leader)
+    with time_machine.travel(NOW, tick=False):
+        listed = client.get(f"/events/?area={B2}&open=true&overdue=true").context["page"]
+    assert [e.number for e in listed] == [rolled.events[11].number]
