@@ -102,28 +102,45 @@ def _reported_in_on_time() -> Exists:
     )
 
 
-def with_facts(events: QuerySet[Event], *, now: datetime) -> QuerySet[Event]:
-    """``events`` with what the sets need from clocks, parts and extensions."""
+def with_facts(
+    events: QuerySet[Event], *, now: datetime, only: set[str] | None = None
+) -> QuerySet[Event]:
+    """``events`` with what the sets need from clocks, parts and extensions (``only``:
+    just these facts, e.g. the ones one set uses)."""
     clocks = Deadline.objects.filter(event=OuterRef("pk"))
     live_parts = Assignment.objects.filter(live_part())
-    return events.annotate(
-        f_late_resolve=Exists(clocks.filter(_late(ClockKind.RESOLVE))),
-        f_late_dispatch=Exists(clocks.filter(_late(ClockKind.DISPATCH))),
-        f_overdue=Exists(clocks.filter(running_overdue_q(now))),
-        f_extended=Exists(
+    facts = {
+        "f_late_resolve": lambda: Exists(clocks.filter(_late(ClockKind.RESOLVE))),
+        "f_late_dispatch": lambda: Exists(clocks.filter(_late(ClockKind.DISPATCH))),
+        "f_overdue": lambda: Exists(clocks.filter(running_overdue_q(now))),
+        "f_extended": lambda: Exists(
             DeadlineChange.objects.filter(
                 deadline__event=OuterRef("pk"),
                 kind=DeadlineChange.Kind.EXTEND,
                 state=DeadlineChange.State.APPROVED,
             )
         ),
-        f_returned=Exists(
+        "f_returned": lambda: Exists(
             Assignment.objects.filter(event=OuterRef("pk"), returned_at__isnull=False)
         ),
-        f_parts=_part_count(live_parts),
-        f_parts_on_time=_part_count(live_parts.filter(_reported_in_on_time())),
-        f_parts_returned=_part_count(live_parts.filter(returned_at__isnull=False)),
+        "f_parts": lambda: _part_count(live_parts),
+        "f_parts_on_time": lambda: _part_count(live_parts.filter(_reported_in_on_time())),
+        "f_parts_returned": lambda: _part_count(live_parts.filter(returned_at__isnull=False)),
+    }
+    return events.annotate(
+        **{name: make() for name, make in facts.items() if only is None or name in only}
     )
+
+
+def facts_used(q: Q) -> set[str]:
+    """The ``f_`` facts a set's definition refers to."""
+    names: set[str] = set()
+    for child in q.children:
+        if isinstance(child, Q):
+            names |= facts_used(child)
+        elif child[0].startswith("f_"):
+            names.add(child[0].split("__")[0])
+    return names
 
 
 # --- sets of cases: each count is "how many counted cases are in this set" ---------------

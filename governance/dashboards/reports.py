@@ -104,6 +104,7 @@ def monthly_report(*, user, area: Area, month: date, progress=None) -> dict:
                 area_code__startswith=area.code, created_at__gte=start, created_at__lt=end
             ),
             now=now,
+            only={"f_overdue", "f_late_resolve"},
         )
         .filter(sets["overdue"] | (sets["resolved"] & Q(f_late_resolve=True)))
         .select_related("block__parent__parent", "category__parent")

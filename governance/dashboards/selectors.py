@@ -304,7 +304,9 @@ class Reader:
         if not pairs:
             return []
         sets = stats.event_sets(self.now)
-        events = stats.with_facts(event_queryset(user=user).filter(cells_q(pairs)), now=self.now)
+        events = stats.with_facts(
+            event_queryset(user=user).filter(cells_q(pairs)), now=self.now, only={"f_overdue"}
+        )
         return list(events.filter(sets["overdue"]).order_by("due_at", "created_at")[:limit])
 
 
