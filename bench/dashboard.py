@@ -7,12 +7,10 @@ of 5) and queries per request — plus the summary roll-up's cost.
 
 from __future__ import annotations
 
-import itertools
 import os
 import random
 import statistics
 import time
-from types import SimpleNamespace
 
 from _setup import report, setup_django
 
@@ -84,14 +82,8 @@ def main() -> None:
     from django.test import Client
 
     from blocks.models import Area
-    from events import bulk
     from events.bulk import generate_events
     from governance.models import User
-
-    # events.bulk draws 40-bit random tracking codes: among a million cases two collide about
-    # every other run (birthday bound) and COPY fails. The bench numbers them instead.
-    numbers = itertools.count(1)
-    bulk.secrets = SimpleNamespace(token_hex=lambda _n: f"T{next(numbers):09X}")
 
     with connection.cursor() as c:
         c.execute(
