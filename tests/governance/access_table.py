@@ -775,3 +775,7 @@ TABLE: dict[str, Entry] = {
         note="DEBUG only; in production nginx serves uploads under unguessable names",
     ),
 }
+
+from tests.governance.access_table_more import MORE  # noqa: E402  (dashboard, duty lists)
+
+TABLE.update(MORE)

@@ -65,6 +65,7 @@ from tests.governance.access_table import (
     TABLE,
     Entry,
 )
+from tests.governance.walk_world_more import build_more
 
 Role = Posting.Role
 
@@ -344,6 +345,7 @@ def walk(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         cache.clear()
         world = build_world()
+        world.more = build_more(world)  # access_table_more.py's objects
         clients = {}
         for persona in PERSONAS:
             clients[persona] = Client()
