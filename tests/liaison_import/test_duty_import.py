@@ -120,7 +120,7 @@ def test_one_bad_row_writes_nothing_and_the_report_says_why_row_by_row(
     ]
 
 
-def test_the_report_is_in_chinese(world, depts, district_admin, chinese_catalogue):
+def test_the_report_is_in_chinese(world, depts, district_admin):
     with translation.override("zh-hans"):
         report = run(world, district_admin, BAD[:5])
         messages = [r.message for r in report.rows]
