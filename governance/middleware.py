@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
 # No inline scripts or styles anywhere: every asset is a vendored file under static/.
 CSP = (
@@ -19,3 +21,20 @@ class ContentSecurityPolicyMiddleware:
         if not exempt:
             response.headers.setdefault("Content-Security-Policy", CSP)
         return response
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL character in the address is no one's real request, and PostgreSQL refuses it
+    in text: answer 400 here rather than a server error in whichever view reads the path.
+    (Forms already refuse NUL in what they are sent: Django's ProhibitNullCharactersValidator.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return HttpResponseBadRequest(
+                _("The address holds a character that is not allowed."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

@@ -245,3 +245,10 @@ def test_a_session_on_the_api_does_not_get_round_the_account_setup(client, setti
     root.totp_secret, root.totp_enabled = pyotp.random_base32(), True
     root.save()
     assert client.get("/api/postings/").status_code == 200
+
+
+@pytest.mark.parametrize("address", ["/events/%00/", "/dashboard/%00/", "/events/?q=%00"])
+def test_a_nul_character_in_the_address_is_a_clear_400_not_a_server_error(client, address):
+    response = client.get(address)
+    assert response.status_code == 400
+    assert "不允许" in response.content.decode()
