@@ -12,6 +12,7 @@ Conventions, the same as every resource under /api/:
 
 from __future__ import annotations
 
+import functools
 import re
 from contextlib import contextmanager
 from datetime import UTC
@@ -76,13 +77,24 @@ def post_action(*, request, response=s.EventDetailSerializer, code=200, photos=F
 
     def decorate(method):
         parsers = [JSONParser, MultiPartParser] if photos else [JSONParser]
+
+        # The router also mounts every action with a format suffix (``accept.json``) and
+        # passes ``format``: taken here, or each such URL was a 500 (the URL walk found it).
+        @functools.wraps(method)
+        def without_format(self, request, *args, format=None, **kwargs):
+            return method(self, request, *args, **kwargs)
+
         # extend_schema goes outside: @action replaces the kwargs where it keeps the schema.
         return extend_schema(
             request=request,
             responses={code: response, **WRITE_ERRORS},
             parameters=[IDEMPOTENCY_PARAMETER],
             summary=(method.__doc__ or "").strip().split("\n")[0] or None,
-        )(action(detail=True, methods=["post"], parser_classes=parsers, **kw)(idempotent(method)))
+        )(
+            action(detail=True, methods=["post"], parser_classes=parsers, **kw)(
+                idempotent(without_format)
+            )
+        )
 
     return decorate
 

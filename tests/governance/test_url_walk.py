@@ -239,6 +239,45 @@ def build_world() -> SimpleNamespace:
     )  # fmt: skip
 
 
+def extend_world_for_api(world: SimpleNamespace) -> None:
+    """The cases the events API's actions need besides build_world's (access_table.API_EVENTS):
+    one accepted, one resolved, one whose clock stands suspended, a case to merge into, and a
+    department's part already reported in."""
+    users, block, category = world.users, world.block, world.category
+
+    def logged(text: str):
+        return services.event_log(
+            actor=None, block=block, category=category, description=text,
+            reporter_phone=RESIDENT_PHONE, reporter_name=RESIDENT_NAME,
+        )  # fmt: skip
+
+    def accepted(text: str):
+        return services.event_accept(actor=users[GOV], event_id=logged(text).pk)
+
+    processing = accepted("店外经营占道")
+    resolved = services.event_resolve(
+        actor=users[GOV], event_id=accepted("早点摊占道").pk, note="已劝离"
+    )
+    suspended = accepted("摊主联系不上")
+    clock = suspended.deadlines.get(met_at__isnull=True, cancelled_at__isnull=True)
+    change = services.deadline_change_request(
+        actor=users[GOV], deadline_id=clock.pk, kind="suspend", reason="居民外出"
+    )
+    services.deadline_change_decide(actor=users[DISP], change_id=change.pk, approve=True)
+    reported = services.event_dispatch(
+        actor=users[DISP],
+        event_id=services.event_whistle(
+            actor=users[GOV], event_id=accepted("水果摊占道").pk, reason="law_enforcement"
+        ).pk,
+        lead=world.cgzf,
+    ).assignments.get(department=world.cgzf)
+    services.assignment_report_in(actor=users[DEPT], assignment_id=reported.pk)
+    world.__dict__.update(
+        processing=processing, resolved=resolved, suspended=suspended, suspended_clock=clock,
+        merge_target=logged("同一路边摊占道"), reported_part=reported,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def walk(django_db_setup, django_db_blocker):
     """The world and one logged-in client per persona, for the whole module; rolled back at
@@ -246,6 +285,7 @@ def walk(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         cache.clear()
         world = build_world()
+        extend_world_for_api(world)
         clients = {}
         for persona in PERSONAS:
             clients[persona] = Client()
@@ -305,9 +345,9 @@ def ask(client: Client, method: str, path: str, body: dict | None):
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         if method == "GET":
             response = client.get(path)
-        elif method == "POST":
+        elif method == "POST" and not path.startswith("/api/"):
             response = client.post(path, body or {})
-        else:  # as an API client sends them
+        else:  # as an API client sends them (a POST to /api/ too: JSON)
             response = client.generic(
                 method, path, json.dumps(body or {}), content_type="application/json"
             )
