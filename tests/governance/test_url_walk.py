@@ -226,7 +226,6 @@ def build_world() -> SimpleNamespace:
         status=TerritoryImport.Status.DONE,
     )  # fmt: skip
     Open311Client.objects.create(name="walk", api_key="walk-open311-key")
-    cache.set(f"hotline-report:{users[GOV].pk}", hotline.ImportReport(), timeout=3600)
     return SimpleNamespace(
         district=district, street=street, block=block, category=category, cgzf=cgzf, zjj=zjj,
         users=users, recruit=recruit, pending=pending, escalated=escalated,
@@ -279,7 +278,7 @@ def extend_world_for_api(world: SimpleNamespace) -> None:
 
 
 @pytest.fixture(scope="module")
-def walk(django_db_setup, django_db_blocker):
+def walk_world(django_db_setup, django_db_blocker):
     """The world and one logged-in client per persona, for the whole module; rolled back at
     the end like any test's data."""
     with django_db_blocker.unblock(), transaction.atomic():
@@ -294,6 +293,15 @@ def walk(django_db_setup, django_db_blocker):
         yield SimpleNamespace(world=world, clients=clients)
         transaction.set_rollback(True)
         cache.clear()
+
+
+@pytest.fixture
+def walk(walk_world):
+    """The module's world, with the governor's last hotline report in the cache: every test
+    starts with an empty cache (tests/conftest.py), so it is put back for each."""
+    governor = walk_world.world.users[GOV]
+    cache.set(f"hotline-report:{governor.pk}", hotline.ImportReport(), timeout=3600)
+    return walk_world
 
 
 # --- asking -----------------------------------------------------------------------------------
