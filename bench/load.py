@@ -1,16 +1,23 @@
 """Mixed load of 20, 100 and 200 concurrent users against gunicorn + PostgreSQL + Redis on
 this machine (DESIGN §9: no errors, throughput at 200 ≥ 80 % of the best level).
 
-    python bench/load.py       # BENCH_LOAD_SECONDS per level (default 40)
+    python bench/load.py       # BENCH_LOAD_SECONDS of steady state per level (default 40)
+
+gunicorn runs with the production config (deploy/gunicorn.conf.py) on BENCH_LOAD_PORT
+(8013), against a database of its own (``<bench database>_load``), created afresh from the
+demo data on every run so that runs compare. The workload is bench/locustfile.py: users
+arrive BENCH_LOAD_SPAWN_RATE a second and log in once each; the figures are those of the
+steady state once all are in, and the arrival is reported apart (its errors too).
 """
 
 from __future__ import annotations
 
-import csv
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -19,27 +26,125 @@ from _setup import RESULTS, ROOT, database_url, report, setup_django
 
 LEVELS = [20, 100, 200]
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "40"))
-PORT = 8011
+SPAWN_RATE = float(os.environ.get("BENCH_LOAD_SPAWN_RATE", "2"))
+PORT = int(os.environ.get("BENCH_LOAD_PORT", "8013"))
 BIN = Path(sys.executable).parent
+
+
+def fresh_database() -> str:
+    url = os.environ.get("BENCH_LOAD_DATABASE_URL") or database_url().split("?", 1)[0] + "_load"
+    import psycopg
+
+    name, admin_url = url.rsplit("/", 1)[1], url.rsplit("/", 1)[0] + "/postgres"
+    if os.environ.get("BENCH_LOAD_REUSE") != "1":  # keep it while investigating
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return url
+
+
+def demo_accounts(password: str) -> dict[str, list[str]]:
+    """The demo district's own people, so that 200 users are 200 people: each governor in
+    their own block (a queue of their own), the streets' desks, the departments' officers
+    and the leaders. They all get the bench password (one hash: hashing 350 would take
+    minutes and measure nothing)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from blocks.models import Area, Posting
+    from liaison.models import DepartmentMember
+
+    def posted(role: str, level: str) -> list[str]:
+        rows = Posting.objects.filter(
+            role=role, ended_on__isnull=True, area__level=level, area__closed_on__isnull=True
+        ).order_by("area__code", "pk")
+        return list(dict.fromkeys(rows.values_list("user__username", flat=True)))
+
+    accounts = {
+        "governor": posted(Posting.Role.GOVERNOR, Area.Level.BLOCK),
+        "dispatcher": posted(Posting.Role.DISPATCHER, Area.Level.STREET),
+        "officer": list(
+            dict.fromkeys(
+                DepartmentMember.objects.filter(ended_on__isnull=True)
+                .order_by("department__code", "pk")
+                .values_list("user__username", flat=True)
+            )
+        ),
+        "leader": posted(Posting.Role.LEADER, Area.Level.DISTRICT),
+    }
+    everyone = {name for names in accounts.values() for name in names}
+    get_user_model().objects.filter(username__in=everyone).update(
+        password=make_password(password), must_change_password=False, is_active=True
+    )
+    return accounts
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_sample(group: int) -> tuple[float, dict[int, float], float]:
+    """(time, CPU seconds of each of the server's processes, CPU seconds of the machine)."""
+    mine = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group:  # the process group gunicorn was started in
+                mine[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
+    jiffies = [int(v) for v in Path("/proc/stat").read_text().split()[1:9]]
+    return time.time(), mine, (sum(jiffies) - jiffies[3] - jiffies[4]) / TICK
+
+
+class CpuMeter(threading.Thread):
+    """Samples, once a second, the CPU the web server used and the CPU the machine used, so
+    that each level says what a request costs the server and how busy the machine was."""
+
+    def __init__(self, group: int):
+        super().__init__(daemon=True)
+        self.group, self.samples, self.stopped = group, [], threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(1):
+            self.samples.append(cpu_sample(self.group))
+
+    def between(self, since: float, until: float) -> tuple[float, float, float]:
+        inside = [s for s in self.samples if since <= s[0] <= until]
+        if len(inside) < 2:
+            return 0, 0, 0
+        # Per process and second, so that a worker recycled by max_requests (its time gone
+        # with it) and its fresh successor both count right.
+        server = sum(
+            max(0.0, cpu - before[1].get(pid, 0.0))
+            for before, after in zip(inside, inside[1:], strict=False)
+            for pid, cpu in after[1].items()
+        )
+        return inside[-1][0] - inside[0][0], server, inside[-1][2] - inside[0][2]
 
 
 def main() -> None:
     password = "Bench-Password-2026"
+    url = fresh_database()
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=database_url(),
+        BENCH_DATABASE_URL=url, DATABASE_URL=url,
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5"),
         DEMO_PASSWORD=password, DEBUG="0", ALLOWED_HOSTS="127.0.0.1",
     )  # fmt: skip
     os.environ.update(env)
     setup_django()
+    from django.core.cache import cache
     from django.core.management import call_command
 
     call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     call_command("collectstatic", verbosity=0, interactive=False)
+    cache.clear()  # sessions of an earlier run live in the cache
+    accounts = RESULTS / "load-accounts.json"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    accounts.write_text(json.dumps(demo_accounts(password)))
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "governance.wsgi", "--config", "deploy/gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{PORT}", "--workers", "4", "--threads", "4", "--access-logfile", "/dev/null"],
+         "--bind", f"127.0.0.1:{PORT}", "--access-logfile", "/dev/null"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     try:
@@ -49,21 +154,46 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.5)
-        figures = {}
+        meter = CpuMeter(os.getpgid(server.pid))
+        meter.start()
+        figures: dict = {}
         for users in LEVELS:
-            prefix = RESULTS / f"load-{users}"
+            result = RESULTS / f"load-{users}.json"
+            result.unlink(missing_ok=True)
+            arrival = users / SPAWN_RATE
             subprocess.run(
-                [str(BIN / "locust"), "-f", "bench/locustfile.py", "--headless", "-u", str(users),
-                 "-r", str(max(users // 5, 1)), "--run-time", f"{SECONDS}s",
-                 "--host", f"http://127.0.0.1:{PORT}", "--csv", str(prefix), "--only-summary"],
-                cwd=ROOT, env=env, check=False, capture_output=True,
+                [str(BIN / "locust"), "-f", "bench/locustfile.py", "--headless",
+                 "-u", str(users), "-r", str(SPAWN_RATE),
+                 # a cap only: the locustfile stops SECONDS after the last user is in
+                 "--run-time", f"{int(arrival * 3 + SECONDS + 120)}s",
+                 "--host", f"http://127.0.0.1:{PORT}", "--only-summary"],
+                cwd=ROOT, env={**env, "LOAD_SECONDS": str(SECONDS), "LOAD_RESULT": str(result),
+                               "LOAD_ACCOUNTS": str(accounts)},
+                check=False, capture_output=True,
             )  # fmt: skip
-            with open(f"{prefix}_stats.csv") as f:
-                total = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
-            figures[f"users_{users}_requests_per_s"] = round(float(total["Requests/s"]), 1)
-            figures[f"users_{users}_failures"] = int(total["Failure Count"])
-            figures[f"users_{users}_p50_ms"] = float(total["50%"])
-            figures[f"users_{users}_p95_ms"] = float(total["95%"])
+            run = json.loads(result.read_text())
+            steady, warmup = run["steady"], run["warmup"] or {}
+            prefix = f"users_{users}_"
+            figures[prefix + "requests_per_s"] = steady["requests_per_s"]
+            figures[prefix + "failures"] = steady["failures"]
+            figures[prefix + "p50_ms"] = steady["p50_ms"]
+            figures[prefix + "p95_ms"] = steady["p95_ms"]
+            figures[prefix + "arrival_failures"] = warmup.get("failures", "incomplete")
+            figures[prefix + "login_p95_ms"] = warmup.get("login_p95_ms", 0)
+            figures[prefix + "complete"] = run["complete"]
+            seconds, server_cpu, machine_cpu = meter.between(steady["since"] or 0, steady["until"])
+            if seconds:
+                cores = os.cpu_count() or 1
+                # CPU of our web server per request (PostgreSQL's share not counted), the
+                # cores it had, and how busy the machine was (PostgreSQL, locust and any
+                # other work on it included).
+                figures[prefix + "server_cpu_ms_per_request"] = round(
+                    server_cpu / max(steady["requests"] * seconds / steady["seconds"], 1) * 1000, 1
+                )
+                figures[prefix + "server_cores"] = round(server_cpu / seconds, 2)
+                figures[prefix + "machine_busy_percent"] = round(
+                    machine_cpu / seconds / cores * 100
+                )
         best = max(figures[f"users_{u}_requests_per_s"] for u in LEVELS)
         figures["throughput_200_vs_best"] = round(figures["users_200_requests_per_s"] / best, 2)
         report("load", figures)

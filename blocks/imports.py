@@ -14,18 +14,17 @@ import io
 import json
 import re
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
 
 from blocks import geo
 from blocks.models import Area, TerritoryImport
+from governance import spreadsheets
 from governance.access import scope_for
 from governance.audit import audit
 from governance.models import AuditEntry
-from governance.uploads import spreadsheet_kind
 
 COLUMNS = {
     "code": ("编码", "区域编码", "code"),
@@ -48,55 +47,10 @@ IMPORT_LEVELS = {
 }
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def read_table(upload) -> list[dict]:
     """The rows of an uploaded .xlsx or .csv file, keyed by our column names, each with the
     row number a spreadsheet shows (the header is row 1)."""
-    kind = spreadsheet_kind(upload)  # by content, not by name
-    if kind == "xlsx":
-        try:
-            sheet = load_workbook(upload, read_only=True, data_only=True).active
-            table = [list(row) for row in sheet.iter_rows(values_only=True)]
-        except Exception as error:
-            raise ValidationError(_("This is not an XLSX workbook.")) from error
-    else:
-        raw = upload.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            # Excel on Chinese Windows saves CSV as GBK.
-            text = raw.decode("gb18030", errors="replace")
-        table = list(csv.reader(io.StringIO(text)))
-    if not table:
-        raise ValidationError(_("The file is empty."))
-    header = [_cell(h).lower() for h in table[0]]
-    index = {}
-    for key, titles in COLUMNS.items():
-        for position, title in enumerate(header):
-            if title in titles:
-                index[key] = position
-    missing = [COLUMNS[k][0] for k in REQUIRED if k not in index]
-    if missing:
-        raise ValidationError(_("Missing columns: %(columns)s") % {"columns": "、".join(missing)})
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        if not any(_cell(v) for v in values):
-            continue
-        row = {k: _cell(values[i]) if i < len(values) else "" for k, i in index.items()}
-        row["row"] = number
-        rows.append(row)
-    if not rows:
-        raise ValidationError(_("The file has no rows below its header."))
-    if len(rows) > MAX_ROWS:
-        raise ValidationError(_("At most %(n)s rows per file.") % {"n": MAX_ROWS})
-    return rows
+    return spreadsheets.read_table(upload, columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS)
 
 
 def import_create(*, actor, area: Area, upload, request=None) -> TerritoryImport:
@@ -347,14 +301,7 @@ def _report_rows(job: TerritoryImport) -> list[list]:
 
 
 def report_xlsx(job: TerritoryImport) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Report")
-    for line in _report_rows(job):
-        sheet.append(line)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.workbook_bytes(_report_rows(job), title=_("Report"))
 
 
 def report_csv(job: TerritoryImport) -> bytes:

@@ -129,7 +129,8 @@ class Posting(models.Model):
         Role.GOVERNOR: {Area.Level.BLOCK},
         Role.ASSISTANT: {Area.Level.BLOCK},
         Role.SUPERVISOR: {Area.Level.BLOCK},
-        Role.DISPATCHER: {Area.Level.STREET},
+        # A dispatcher at the district is its command centre (街呼区应, seed 001).
+        Role.DISPATCHER: {Area.Level.STREET, Area.Level.DISTRICT},
         Role.STREET_ADMIN: {Area.Level.STREET},
         Role.LEADER: {Area.Level.DISTRICT, Area.Level.STREET},
         Role.ADMINISTRATOR: {Area.Level.DISTRICT},

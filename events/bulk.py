@@ -49,7 +49,8 @@ def _plan(*, number: str, block: Area, category: Category, now: datetime, rng: r
     # Older cases are mostly done; the last days hold the open ones.
     stage = rng.random() if age < 5 * 86400 else 0.6 + rng.random() * 0.4
     event = {
-        "number": number, "tracking_code": secrets.token_hex(5).upper(), "channel": channel,
+        # 64 random bits: a million codes collide with odds of about 1 in 37 million.
+        "number": number, "tracking_code": secrets.token_hex(8).upper(), "channel": channel,
         "status": Status.PENDING, "handler_level": HandlerLevel.BLOCK, "block_id": block.pk,
         "area_code": block.code, "category_id": category.pk, "priority": category.default_priority,
         "description": f"{category.name}（批量生成）", "created_at": created, "updated_at": created,

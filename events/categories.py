@@ -85,3 +85,13 @@ def load_default_categories(Category) -> int:
             )
             created += was_created
     return created
+
+
+def category_catalogue() -> dict[str, str]:
+    """Code → full name of every active category (the duty-list import checks codes here)."""
+    from events.models import Category
+
+    return {
+        category.code: str(category)
+        for category in Category.objects.filter(is_active=True).select_related("parent")
+    }

@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from blocks.models import Area, Posting
 from events import selectors, services
-from events.models import Category, Channel, Event, Satisfaction, WhistleReason
+from events.models import (
+    Category,
+    Channel,
+    DistrictSettings,
+    Event,
+    Satisfaction,
+    WhistleReason,
+)
 from liaison.models import DepartmentMember
 
 DESCRIPTIONS = {
@@ -88,6 +95,10 @@ def seed_events(*, district: Area, rng: random.Random, count: int = COUNT) -> in
     """Create ``count`` cases across the district unless it already has cases."""
     if Event.objects.filter(area_code__startswith=district.code).exists():
         return 0
+    # The demo district is set up for 街呼区应 (seed 001: 历下's district call platform).
+    DistrictSettings.objects.update_or_create(
+        district=district, defaults={"street_whistle_to_district": True}
+    )
     categories = {c.code: c for c in Category.objects.filter(code__in=DESCRIPTIONS)}
     governors = {
         p.area_id: p.user
@@ -196,27 +207,41 @@ def seed_events(*, district: Area, rng: random.Random, count: int = COUNT) -> in
             reporter_phone="13907321234", now=now - timedelta(minutes=minutes_ago),
         )  # fmt: skip
         created += 1
-    # …and two whistled ones: one waiting at the street's desk, one at the departments.
+    # …and whistled ones: one waiting at the street's desk, one at the departments; and, 街呼区应
+    # (seed 001), two the street passed up to the district's command centre — one waiting
+    # there, one the district has dispatched to departments.
     governor, desk = governors[demo_block.pk], desks.get(demo_block.code[:9])
-    for hours_ago, code, dispatch in (
-        (2, "city-illegal-building", False),
-        (5, "city-street-vending", True),
+    district_desk = desks.get(district.code)
+    for hours_ago, code, to_district, dispatch in (
+        (2, "city-illegal-building", False, False),
+        (5, "city-street-vending", False, True),
+        (3, "safety-electric", True, False),
+        (7, "infra-drainage", True, True),
     ):
+        if to_district and not (desk and district_desk):
+            continue
         at = now - timedelta(hours=hours_ago)
         event = services.event_log(
             actor=governor, block=demo_block, category=categories[code],
-            description=DESCRIPTIONS[code][-1],
-            now=at,
+            description=DESCRIPTIONS[code][-1], now=at,
         )  # fmt: skip
         services.event_whistle(
-            actor=governor, event_id=event.pk, reason=WhistleReason.LAW_ENFORCEMENT,
-            now=at + timedelta(minutes=8),
+            actor=governor, event_id=event.pk, now=at + timedelta(minutes=8),
+            reason=WhistleReason.BEYOND_MEANS if to_district else WhistleReason.LAW_ENFORCEMENT,
         )  # fmt: skip
+        dispatcher = desk
+        if to_district:
+            services.event_whistle_to_district(
+                actor=desk, event_id=event.pk, now=at + timedelta(minutes=35),
+                note="涉及多个区直部门和管线权属单位，街道协调不动，请区指挥中心统筹",
+            )  # fmt: skip
+            dispatcher = district_desk
         suggestion = selectors.duty_suggestion(event=event)
-        if dispatch and desk and suggestion["lead"]:
+        if dispatch and dispatcher and suggestion["lead"]:
             services.event_dispatch(
-                actor=desk, event_id=event.pk, lead=suggestion["lead"],
-                cooperating=suggestion["cooperating"], now=at + timedelta(minutes=40),
+                actor=dispatcher, event_id=event.pk, lead=suggestion["lead"],
+                cooperating=suggestion["cooperating"],
+                now=at + timedelta(minutes=80 if to_district else 40),
             )  # fmt: skip
         created += 1
     return created

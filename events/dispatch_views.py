@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,9 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from events import selectors, services
-from events.forms import DispatchForm, EvaluationForm, FeedbackForm, ReturnForm
+from events.forms import DispatchForm, EvaluationForm, FeedbackForm, NoteForm, ReturnForm
 from events.models import TRANSITIONS, Action, Assignment, Event, HandlerLevel, Status
-from events.workflow import actor_may
+from events.workflow import actor_may, allowed_actions
 from governance.access import scope_for
 from governance.errors import DomainError
 
@@ -26,6 +27,7 @@ CONSOLE_TABS = {
     "overdue": gettext_lazy("Overdue"),
     "in_progress": gettext_lazy("At departments"),
     "to_verify": gettext_lazy("To verify"),
+    "with_district": gettext_lazy("At the district"),
 }
 
 
@@ -48,29 +50,56 @@ def _report(request, call) -> bool:
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
+    """The desk's queues: a street's desk (派单台), or the district's command centre, which
+    takes what streets whistled up to it (街呼区应) and dispatches it the same way."""
     scope = scope_for(request.user)
-    if not scope.codes_for({"dispatcher", "street_admin"}):
+    street_desk, district_desk = scope.street_desk_codes(), scope.district_desk_codes()
+    if not street_desk and not district_desk:
         raise Http404
-    tab = request.GET.get("tab", "to_dispatch")
-    if tab not in CONSOLE_TABS:
-        tab = "to_dispatch"
+    # The statuses of the cases this desk dispatches.
+    holding = [Status.ESCALATED] * bool(street_desk) + [Status.DISTRICT_ESCALATED] * bool(
+        district_desk
+    )
     now = timezone.now()
     queue = selectors.dispatch_queue(user=request.user)
     filters = {
-        "to_dispatch": {"status": Status.ESCALATED},
-        "returned": {"status": Status.ESCALATED, "assignments__state": Assignment.State.RETURNED},
-        "overdue": {"status__in": [Status.ESCALATED, Status.DISPATCHED, Status.IN_PROGRESS],
+        "to_dispatch": {"status__in": holding},
+        "returned": {"status__in": holding, "assignments__state": Assignment.State.RETURNED},
+        "overdue": {"status__in": [*holding, Status.DISPATCHED, Status.IN_PROGRESS],
                     "due_at__lte": now},
         "in_progress": {"status__in": [Status.DISPATCHED, Status.IN_PROGRESS]},
-        "to_verify": {"status": Status.AWAITING_VERIFICATION,
-                      "handler_level": HandlerLevel.DEPARTMENT},
     }  # fmt: skip
+    if street_desk:
+        # The street verifies what departments did, whoever dispatched it.
+        filters["to_verify"] = {
+            "status": Status.AWAITING_VERIFICATION,
+            "handler_level": HandlerLevel.DEPARTMENT,
+        }
+        filters["with_district"] = {"status": Status.DISTRICT_ESCALATED}
+    tab = request.GET.get("tab", "to_dispatch")
+    if tab not in filters:
+        tab = "to_dispatch"
     rows = queue.filter(**filters[tab]).distinct().order_by("due_at", "created_at")[:200]
-    counts = {name: queue.filter(**f).distinct().count() for name, f in filters.items()}
+    # Every tab's count in one query, over the bare cases (a tab's join on the parts is why
+    # they are distinct); only "overdue" needs each case's next clock.
+    desk = Event.objects.filter(selectors.dispatch_desk_q(user=request.user))
+    counts = desk.aggregate(
+        **{name: Count("pk", filter=Q(**f), distinct=True)
+           for name, f in filters.items() if name != "overdue"}
+    )  # fmt: skip
+    counts["overdue"] = queue.filter(**filters["overdue"]).values("pk").distinct().count()
     return render(
         request,
         "events/console.html",
-        {"tab": tab, "tabs": CONSOLE_TABS, "rows": rows, "counts": counts, "now": now},
+        {
+            "tab": tab,
+            "tabs": {name: CONSOLE_TABS[name] for name in filters},
+            "rows": rows,
+            "counts": counts,
+            "now": now,
+            "holding": holding,
+            "district_desk": bool(district_desk) and not street_desk,
+        },
     )
 
 
@@ -112,11 +141,17 @@ def dispatch(request: HttpRequest, number: str) -> HttpResponse:
             },
         )
     returns = event.assignments.filter(state=Assignment.State.RETURNED).select_related("department")
+    scope = scope_for(request.user)
     return render(
         request,
         "events/dispatch.html",
-        {"event": event, "form": form, "suggestion": suggestion, "returns": returns},
-    )
+        {
+            "event": event, "form": form, "suggestion": suggestion, "returns": returns,
+            # 街呼区应: a street's desk that cannot dispatch it passes it to the district.
+            "can_whistle_to_district": Action.WHISTLE_DISTRICT in allowed_actions(scope, event),
+            "whistle_form": NoteForm(initial={"expected_status": event.status}),
+        },
+    )  # fmt: skip
 
 
 @login_required
@@ -137,7 +172,7 @@ def bulk_dispatch(request: HttpRequest) -> HttpResponse:
             request,
             lambda e=event, s=suggestion: services.event_dispatch(
                 actor=request.user, event_id=e.pk, lead=s["lead"], cooperating=s["cooperating"],
-                expected_status=Status.ESCALATED,
+                expected_status=e.status,
             ),
         )  # fmt: skip
         done += ok
@@ -165,7 +200,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if tab not in tabs:
         tab = "to_report_in"
     rows = parts.filter(state__in=tabs[tab][1]).order_by("due_at", "dispatched_at")[:200]
-    counts = {name: parts.filter(state__in=states).count() for name, (_l, states) in tabs.items()}
+    counts = parts.order_by().aggregate(
+        **{name: Count("pk", filter=Q(state__in=states)) for name, (_l, states) in tabs.items()}
+    )
     return render(
         request,
         "events/inbox.html",

@@ -57,6 +57,10 @@ def _recipients(clock: Deadline, breached: bool) -> tuple[list[int], list[str]]:
     block_team = _people(block_code, [Posting.Role.GOVERNOR, Posting.Role.ASSISTANT])
     supervisors = _people(block_code, [Posting.Role.SUPERVISOR])
     desk = _people(street_code, [Posting.Role.DISPATCHER])
+    # 街呼区应: once the street whistled the case up, the district's desk dispatches it and
+    # hears of its dispatch and departments' clocks; the district's leaders are next up.
+    with_district = event.whistled_to_district_at is not None
+    dispatching_desk = _people(district_code, [Posting.Role.DISPATCHER]) if with_district else desk
     users: list[int] = list(supervisors)
     hooks = WebhookTarget.objects.filter(is_active=True)
     webhooks: list[str] = []
@@ -66,18 +70,18 @@ def _recipients(clock: Deadline, breached: bool) -> tuple[list[int], list[str]]:
         )
         users += list(members.values_list("user_id", flat=True))
         if breached:
-            users += desk
+            users += dispatching_desk
             webhooks += list(
                 hooks.filter(department_id=clock.assignment.department_id).values_list(
                     "url", flat=True
                 )
             )
     elif clock.kind == ClockKind.DISPATCH:
-        users += desk
+        users += dispatching_desk
         if breached:
-            users += _people(district_code, [Posting.Role.LEADER]) + _people(
-                street_code, [Posting.Role.LEADER]
-            )
+            users += _people(district_code, [Posting.Role.LEADER])
+            if not with_district:
+                users += _people(street_code, [Posting.Role.LEADER])
     elif event.handler_level == HandlerLevel.BLOCK or clock.kind in BLOCK_CLOCKS:
         users += [event.handler_id] if event.handler_id else block_team
         if breached:

@@ -6,24 +6,21 @@ the row, send the file again), and rows already imported are skipped, never doub
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
 
 from blocks.models import Area
 from events import services
 from events.locating import address_suggestions, open_areas
 from events.models import Category, Channel, Event
+from governance import spreadsheets
 from governance.access import scope_for
-from governance.uploads import spreadsheet_kind
 
 # The hotline's column names (and English ones for apps sending JSON).
 COLUMNS = {
@@ -66,38 +63,12 @@ class ImportReport:
 
 
 def read_rows(upload) -> list[dict]:
-    """Rows of an uploaded XLSX or CSV file, keyed by our column names."""
-    kind = spreadsheet_kind(upload)  # by content, not by name
-    if kind == "xlsx":
-        try:
-            sheet = load_workbook(upload, read_only=True, data_only=True).active
-        except Exception as error:
-            raise ValidationError(_("This is not an XLSX workbook.")) from error
-        table = [
-            [("" if c is None else c) for c in row] for row in sheet.iter_rows(values_only=True)
-        ]
-    else:
-        text = upload.read().decode("utf-8-sig", errors="replace")
-        table = list(csv.reader(io.StringIO(text)))
-    if not table:
-        raise ValidationError(_("The file is empty."))
-    header = [str(h).strip() for h in table[0]]
-    index = {}
-    for key, names in COLUMNS.items():
-        for position, title in enumerate(header):
-            if title in names:
-                index[key] = position
-    missing = [COLUMNS[k][0] for k in ("number", "description", "matter") if k not in index]
-    if missing:
-        raise ValidationError(_("Missing columns: %(columns)s") % {"columns": "、".join(missing)})
-    rows = []
-    for values in table[1 : MAX_ROWS + 2]:
-        if not any(str(v).strip() for v in values):
-            continue
-        rows.append({k: values[i] if i < len(values) else "" for k, i in index.items()})
-    if len(rows) > MAX_ROWS:
-        raise ValidationError(_("At most %(n)s rows per file.") % {"n": MAX_ROWS})
-    return rows
+    """Rows of an uploaded XLSX or CSV file, keyed by our column names (a call time typed
+    as a date stays a datetime)."""
+    return spreadsheets.read_table(
+        upload, columns=COLUMNS, required=("number", "description", "matter"),
+        max_rows=MAX_ROWS, as_text=False,
+    )  # fmt: skip
 
 
 def _category(value: str, categories: list[Category]) -> Category | None:
@@ -134,6 +105,7 @@ def hotline_import(*, actor, rows: list[dict], now: datetime | None = None) -> I
     )
     report, plan, seen = ImportReport(), [], set()
     for position, row in enumerate(rows, start=2):  # row 1 is the header
+        position = row.get("row", position)  # blank rows of the file were skipped
         number = str(row.get("number", "")).strip()
         result = RowResult(row=position, number=number, outcome="error")
         report.rows.append(result)
@@ -197,14 +169,8 @@ def hotline_import_file(*, actor, upload, now: datetime | None = None) -> Import
 
 def report_workbook(report: ImportReport) -> bytes:
     """The row-by-row report as XLSX, to download and fix the file with."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Report")
-    sheet.append([_("Row"), COLUMNS["number"][0], _("Outcome"), _("Message"), _("Case number")])
     labels = {"imported": _("imported"), "skipped": _("skipped"), "error": _("error"),
               "checked": _("correct")}  # fmt: skip
-    for r in report.rows:
-        sheet.append([r.row, r.number, labels[r.outcome], r.message, r.case_number])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    rows = [[_("Row"), COLUMNS["number"][0], _("Outcome"), _("Message"), _("Case number")]]
+    rows += [[r.row, r.number, labels[r.outcome], r.message, r.case_number] for r in report.rows]
+    return spreadsheets.workbook_bytes(rows, title=_("Report"))

@@ -62,6 +62,8 @@ class Status(models.TextChoices):
     PENDING = "pending", _("pending")
     IN_BLOCK = "in_block", _("handled in the block")
     ESCALATED = "escalated", _("whistled to the street")
+    # 街呼区应 (seed 001): the street whistled it on to the district's command centre.
+    DISTRICT_ESCALATED = "escalated_district", _("whistled to the district")
     DISPATCHED = "dispatched", _("dispatched to departments")
     IN_PROGRESS = "in_progress", _("in progress at departments")
     AWAITING_VERIFICATION = "awaiting_verification", _("awaiting verification")
@@ -75,6 +77,7 @@ OPEN_STATUSES = frozenset(
         Status.PENDING,
         Status.IN_BLOCK,
         Status.ESCALATED,
+        Status.DISTRICT_ESCALATED,
         Status.DISPATCHED,
         Status.IN_PROGRESS,
         Status.AWAITING_VERIFICATION,
@@ -94,6 +97,7 @@ class Action(models.TextChoices):
     INVALIDATE = "invalidate", _("marked invalid")
     MERGE = "merge", _("merged")
     WHISTLE = "whistle", _("whistled")
+    WHISTLE_DISTRICT = "whistle_district", _("whistled to the district")
     DISPATCH = "dispatch", _("dispatched")
     REPORT_IN = "report_in", _("reported in")
     FEEDBACK = "feedback", _("feedback given")
@@ -108,6 +112,9 @@ class Actor(models.TextChoices):
 
     BLOCK = "block", _("block staff")
     STREET = "street", _("street dispatcher")
+    # Whichever dispatch desk holds the case: the street's, or the district's command
+    # centre once the street whistled it up (街呼区应).
+    DESK = "desk", _("dispatch desk holding the case")
     DEPARTMENT = "department", _("department")
     HANDLER = "handler", _("current handler")
     VERIFIER = "verifier", _("verifier")
@@ -117,7 +124,8 @@ class Actor(models.TextChoices):
 class Transition(NamedTuple):
     action: Action
     sources: frozenset[Status]
-    # None: back to whoever handles the case (the block, or the departments).
+    # None: decided by who handles the case — rework goes back to the block or to the
+    # departments, a return back to the desk that dispatched (the street's or the district's).
     target: Status | None
     actor: Actor
     why: str
@@ -137,15 +145,20 @@ TRANSITIONS: dict[Action, Transition] = dict(
            "the block says it is done; somebody else checks"),
         _t(Action.WHISTLE, {Status.PENDING, Status.IN_BLOCK}, Status.ESCALATED, Actor.BLOCK,
            "吹哨: beyond the block's means, to the street (seeds 001, 002)"),
-        _t(Action.DISPATCH, {Status.ESCALATED}, Status.DISPATCHED, Actor.STREET,
-           "派单: the street assigns a lead department and cooperating ones"),
+        _t(Action.WHISTLE_DISTRICT, {Status.ESCALATED}, Status.DISTRICT_ESCALATED, Actor.STREET,
+           "街呼区应: what the street cannot dispatch by itself goes to the district's command "
+           "centre, with a reason, where the district is set up so (seed 001)"),
+        _t(Action.DISPATCH, {Status.ESCALATED, Status.DISTRICT_ESCALATED}, Status.DISPATCHED, Actor.DESK,
+           "派单: the desk holding the case (street, or district) assigns a lead department "
+           "and cooperating ones"),
         _t(Action.REPORT_IN, {Status.DISPATCHED, Status.IN_PROGRESS}, Status.IN_PROGRESS, Actor.DEPARTMENT,
            "报到: each department signs for its part within 24 hours (seed 002)"),
         _t(Action.FEEDBACK, {Status.IN_PROGRESS}, Status.AWAITING_VERIFICATION, Actor.DEPARTMENT,
            "each department reports what it did; the case moves on once the lead's is in "
            "and every cooperating department has answered"),
-        _t(Action.RETURN, {Status.DISPATCHED, Status.IN_PROGRESS}, Status.ESCALATED, Actor.DEPARTMENT,
-           "退单: not this department's duty; back to the dispatcher, never to the resident "
+        _t(Action.RETURN, {Status.DISPATCHED, Status.IN_PROGRESS}, None, Actor.DEPARTMENT,
+           "退单: not this department's duty; back to the desk that dispatched it (street or "
+           "district), never to the resident "
            "(a cooperating department's return leaves the case with the lead)"),
         _t(Action.VERIFY, {Status.AWAITING_VERIFICATION}, Status.CLOSED, Actor.VERIFIER,
            "核查: the block or street confirms it is really done"),
@@ -181,6 +194,7 @@ class Channel(models.TextChoices):
 class HandlerLevel(models.TextChoices):
     BLOCK = "block", _("block")
     STREET = "street", _("street")
+    DISTRICT = "district", _("district")
     DEPARTMENT = "department", _("department")
 
 
@@ -256,6 +270,14 @@ class Event(models.Model):
         _("whistle reason"), max_length=16, choices=WhistleReason.choices, blank=True
     )
     whistle_note = models.CharField(_("whistle note"), max_length=300, blank=True)
+    # 街呼区应: when and why the street passed it on to the district's desk; a case the
+    # district took keeps it, so that a department's return goes back to the district.
+    whistled_to_district_at = models.DateTimeField(
+        _("whistled to the district at"), null=True, blank=True
+    )
+    district_whistle_note = models.CharField(
+        _("why the street whistled to the district"), max_length=300, blank=True
+    )
     rework_count = models.PositiveSmallIntegerField(_("rework count"), default=0)
     # The resident's rating (回访)
     satisfaction = models.CharField(
@@ -458,6 +480,14 @@ class Deadline(models.Model):
                 condition=Q(met_at__isnull=True, cancelled_at__isnull=True, warned_at__isnull=True),
                 name="deadline_open_warn_idx",
             ),
+            # A case's next open clock, which every list shows per row: without it PostgreSQL
+            # scanned all open clocks of the district for each row (bench/load.py: 230 ms for
+            # a workbench of 200 cases).
+            models.Index(
+                fields=["event", "due_at"],
+                condition=Q(met_at__isnull=True, cancelled_at__isnull=True),
+                name="deadline_open_event_due_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -649,6 +679,11 @@ class DistrictSettings(models.Model):
     # 村居吹哨、部门报到 (seed 004): a community's blocks dispatch to departments themselves.
     community_dispatch = models.BooleanField(
         _("blocks may dispatch straight to departments (村居吹哨)"), default=False
+    )
+    # 街呼区应 (seed 001, 历下): a street whistles what it cannot dispatch by itself to the
+    # district's command centre (a dispatcher posted at the district), which dispatches it.
+    street_whistle_to_district = models.BooleanField(
+        _("streets may whistle to the district's command centre (街呼区应)"), default=False
     )
 
     class Meta:

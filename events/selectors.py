@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -23,6 +25,11 @@ from governance.privacy import mask_phone
 from liaison.models import Department, DutyItem, StreetDutyItem
 
 BLOCK_ROLES = frozenset({Posting.Role.GOVERNOR, Posting.Role.ASSISTANT})
+
+
+# Lists never show a resident's phone: skip decrypting it for every row (it is encrypted at
+# rest, and a list of 50–200 rows spent more time in Fernet than in its query).
+LIST_DEFERRED = ("reporter_phone",)
 
 
 def _open_clocks() -> QuerySet[Deadline]:
@@ -63,11 +70,16 @@ def event_get(*, user, number: str) -> Event:
     return event_queryset(user=user).get(number=number)
 
 
+def event_list_queryset(*, user) -> QuerySet[Event]:
+    """``event_queryset`` for pages that list cases (no phone decrypted per row)."""
+    return event_queryset(user=user).defer(*LIST_DEFERRED)
+
+
 def workbench_queue(*, user) -> QuerySet[Event]:
     """Open cases of the blocks the user works in, most urgent first."""
     scope = scope_for(user)
     return (
-        event_queryset(user=user)
+        event_list_queryset(user=user)
         .filter(scope.area_q("area_code", roles=BLOCK_ROLES), status__in=OPEN_STATUSES)
         .order_by("due_at", "created_at")
     )
@@ -82,9 +94,22 @@ def event_with_details(*, event: Event) -> Event:
     return (
         Event.objects.filter(pk=event.pk)
         .prefetch_related(
-            "photos", Prefetch("deadlines", queryset=Deadline.objects.order_by("started_at"))
+            "photos",
+            Prefetch(
+                "deadlines",
+                queryset=Deadline.objects.select_related("assignment__department").order_by(
+                    "started_at"
+                ),
+            ),
+            # The departments' parts, read by the page and by allowed_actions/viewer_handles.
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("department", "evaluation"),
+            ),
         )
-        .select_related("category", "block", "block__parent", "handler", "merged_into")
+        .select_related(
+            "category", "category__parent", "block", "block__parent", "handler", "merged_into"
+        )
         .get()
     )
 
@@ -101,6 +126,8 @@ def viewer_handles(scope: Scope, event: Event) -> bool:
         return scope.covers(event.area_code, BLOCK_ROLES)
     if event.handler_level == HandlerLevel.STREET:
         return scope.can_act_in_street(event.area_code)
+    if event.handler_level == HandlerLevel.DISTRICT:
+        return scope.can_act_in_district(event.area_code)
     return bool(scope.department_ids & live_departments(event))
 
 
@@ -135,15 +162,33 @@ def similar_open_events(
 
 
 # --- the street's dispatch console and the departments' inbox ---------------------------
-def dispatch_queue(*, user) -> QuerySet[Event]:
-    """Cases of the user's streets waiting at the desk (whistled up, or returned)."""
+def _under(codes: tuple[str, ...]) -> Q:
+    return reduce(or_, (Q(area_code__startswith=c) for c in codes))
+
+
+def dispatch_desk_q(*, user) -> Q | None:
+    """The cases at the user's desk: everything of their streets for a street's desk; what
+    the streets whistled up (街呼区应) for the district's command centre. None: no desk."""
     scope = scope_for(user)
-    street_codes = scope.codes_for({"dispatcher", "street_admin"})
-    if not street_codes:
+    street_codes, district_codes = scope.street_desk_codes(), scope.district_desk_codes()
+    if not street_codes and not district_codes:
+        return None
+    if "" in street_codes:  # a superuser
+        return Q()
+    parts = [_under(street_codes)] if street_codes else []
+    if district_codes:
+        parts.append(_under(district_codes) & Q(whistled_to_district_at__isnull=False))
+    return reduce(or_, parts)
+
+
+def dispatch_queue(*, user) -> QuerySet[Event]:
+    """Cases at the user's desk (``dispatch_desk_q``), with what the console shows."""
+    mine = dispatch_desk_q(user=user)
+    if mine is None:
         return Event.objects.none()
     return (
-        event_queryset(user=user)
-        .filter(scope.area_q("area_code", roles=frozenset({"dispatcher", "street_admin"})))
+        event_list_queryset(user=user)
+        .filter(mine)
         .prefetch_related(
             Prefetch(
                 "assignments",
@@ -159,7 +204,15 @@ def department_parts(*, user) -> QuerySet[Assignment]:
     next_clock = _open_clocks().filter(assignment=OuterRef("pk")).order_by("due_at")
     return (
         Assignment.objects.filter(department_id__in=scope.department_ids)
-        .select_related("event", "event__category", "event__block", "department")
+        .select_related(
+            "event",
+            "event__category",
+            "event__category__parent",
+            "event__block",
+            "event__block__parent",
+            "department",
+        )  # fmt: skip
+        .defer(*(f"event__{name}" for name in LIST_DEFERRED))
         .annotate(
             due_at=Subquery(next_clock.values("due_at")[:1]),
             warn_at=Subquery(next_clock.values("warn_at")[:1]),

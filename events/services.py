@@ -263,10 +263,12 @@ def _transition(
             and not (scope.department_ids and transition.actor == Actor.DEPARTMENT)
         ):
             raise Event.DoesNotExist  # out of scope looks like not there (404)
-        if not system and not actor_may(scope, transition, event):
-            raise PermissionDenied(_("You may not do this on this case."))
+        # The page's user acted on the case as they saw it: if it moved meanwhile, they are
+        # told so, even where the move took it out of their hands (e.g. 街呼区应).
         if expected_status and event.status != expected_status:
             raise StateConflict()
+        if not system and not actor_may(scope, transition, event):
+            raise PermissionDenied(_("You may not do this on this case."))
         if event.status not in transition.sources:
             raise StateConflict(
                 _("This case is now “%(status)s”; that action is no longer possible.")
@@ -511,15 +513,27 @@ ACTION_SERVICES: dict[Action, Callable] = {
 
 
 # --- whistle and dispatch (吹哨 → 派单 → 报到 → 反馈) ------------------------------------
-def _street_desk(event: Event) -> list[int]:
-    """The dispatchers of the case's street (its desk: 快速处置平台)."""
+def _dispatchers_at(code: str) -> list[int]:
     return list(
         Posting.objects.filter(
-            area__code=event.area_code[:9],
-            role=Posting.Role.DISPATCHER,
-            ended_on__isnull=True,
+            area__code=code, role=Posting.Role.DISPATCHER, ended_on__isnull=True
         ).values_list("user_id", flat=True)
     )
+
+
+def _street_desk(event: Event) -> list[int]:
+    """The dispatchers of the case's street (its desk: 快速处置平台)."""
+    return _dispatchers_at(event.area_code[:9])
+
+
+def _district_desk(event: Event) -> list[int]:
+    """The dispatchers posted at the case's district: its command centre (街呼区应)."""
+    return _dispatchers_at(event.area_code[:6])
+
+
+def _dispatching_desk(event: Event) -> list[int]:
+    """The desk that dispatches the case: the district's once the street whistled it up."""
+    return _district_desk(event) if event.whistled_to_district_at else _street_desk(event)
 
 
 def _department_people(department_ids) -> list[int]:
@@ -564,6 +578,46 @@ def event_whistle(
     return _transition(
         actor=actor, event_id=event_id, action=Action.WHISTLE, now=now, note=note.strip(),
         expected_status=expected_status, data={"reason": reason}, apply=apply, system=system,
+    )  # fmt: skip
+
+
+def event_whistle_to_district(
+    *, actor, event_id: int, note: str, expected_status: str | None = None, now=None
+) -> Event:
+    """街呼区应 (seed 001): the street's desk passes a whistled case it cannot dispatch by
+    itself to the district's command centre, with its reason; the district dispatches it to
+    departments like a street does, and the district's own dispatch clock runs (DESIGN §4:
+    the dispatch clock runs from a whistle to its dispatch)."""
+    if not note.strip():
+        raise ValidationError(_("Say why the street cannot dispatch it itself."))
+
+    def apply(event: Event, now: datetime) -> None:
+        desk = _district_desk(event)
+        if not desk:
+            raise DomainError(
+                _("The district has no dispatcher on its desk to take the case."),
+                code="no_district_desk",
+            )
+        event.handler_level = HandlerLevel.DISTRICT
+        event.whistled_to_district_at = now
+        event.district_whistle_note = note.strip()[:300]
+        # The street answered its whistle by passing it on; the district's clock starts.
+        deadlines.clock_stop(event=event, kinds=[ClockKind.DISPATCH], now=now)
+        deadlines.clock_start(event=event, kind=ClockKind.DISPATCH, now=now)
+        notify(
+            recipients=desk,
+            kind="event_whistled_district",
+            title=_("街呼区应 from %(street)s: case %(number)s needs dispatching")
+            % {"street": event.block.parent.parent.name, "number": event.number},
+            body=event.district_whistle_note,
+            link=_case_link(event),
+            dedupe_key=f"event_whistled_district:{event.pk}:{now.timestamp()}",
+            now=now,
+        )
+
+    return _transition(
+        actor=actor, event_id=event_id, action=Action.WHISTLE_DISTRICT, now=now,
+        note=note.strip(), expected_status=expected_status, apply=apply,
     )  # fmt: skip
 
 
@@ -763,8 +817,14 @@ def assignment_return(
                 Deadline.objects.filter(assignment=other, met_at=None, cancelled_at=None).update(
                     cancelled_at=now
                 )
-            event.status = Status.ESCALATED
-            event.handler_level = HandlerLevel.STREET
+            # Back to the desk that dispatched it (退单 never goes to the resident).
+            if event.whistled_to_district_at:
+                event.status, event.handler_level = (
+                    Status.DISTRICT_ESCALATED,
+                    HandlerLevel.DISTRICT,
+                )
+            else:
+                event.status, event.handler_level = Status.ESCALATED, HandlerLevel.STREET
             event.save()
             deadlines.clock_start(event=event, kind=ClockKind.DISPATCH, now=now)
         _record(
@@ -782,7 +842,7 @@ def assignment_return(
             else ""
         )
         notify(
-            recipients=_street_desk(event),
+            recipients=_dispatching_desk(event),
             kind="event_returned",
             title=_("%(department)s returned case %(number)s.")
             % {"department": assignment.department.name, "number": event.number}
@@ -834,6 +894,7 @@ def case_evaluate(
 
 
 ACTION_SERVICES[Action.WHISTLE] = event_whistle
+ACTION_SERVICES[Action.WHISTLE_DISTRICT] = event_whistle_to_district
 ACTION_SERVICES[Action.DISPATCH] = event_dispatch
 
 
@@ -843,6 +904,8 @@ def _may_handle_clock(scope, event: Event, clock: Deadline) -> bool:
         return scope.can_act_for_department(clock.assignment.department_id)
     if event.handler_level == HandlerLevel.BLOCK:
         return scope.can_act_in_block(event.area_code)
+    if event.handler_level == HandlerLevel.DISTRICT:
+        return scope.can_act_in_district(event.area_code)
     return scope.can_act_in_street(event.area_code)
 
 
@@ -884,7 +947,9 @@ def deadline_change_request(
             data={"change": change.pk, "state": "requested"},
         )  # fmt: skip
         notify(
-            recipients=_street_desk(event),
+            recipients=_dispatching_desk(event)
+            if clock.assignment_id or event.handler_level == HandlerLevel.DISTRICT
+            else _street_desk(event),
             kind="deadline_change_requested",
             title=_("Case %(number)s: %(kind)s asked for, please decide")
             % {"number": event.number, "kind": change.get_kind_display()},
@@ -908,7 +973,8 @@ def deadline_change_decide(*, actor, change_id: int, approve: bool, now=None) ->
         scope = scope_for(actor)
         if not scope.covers(event.area_code):
             raise DeadlineChange.DoesNotExist
-        if not scope.can_act_in_street(event.area_code):
+        district_desk = event.whistled_to_district_at and scope.can_act_in_district(event.area_code)
+        if not scope.can_act_in_street(event.area_code) and not district_desk:
             raise PermissionDenied(_("The street's desk approves changes of time limits."))
         if change.requested_by_id == actor.pk:
             raise PermissionDenied(_("Nobody approves their own request."))
@@ -977,11 +1043,10 @@ def event_recategorize(
         scope = scope_for(actor)
         if not scope.covers(event.area_code):
             raise Event.DoesNotExist
-        allowed = (
-            scope.can_act_in_block(event.area_code)
-            if event.handler_level == HandlerLevel.BLOCK
-            else scope.can_act_in_street(event.area_code)
-        )
+        allowed = {
+            HandlerLevel.BLOCK: scope.can_act_in_block,
+            HandlerLevel.DISTRICT: scope.can_act_in_district,
+        }.get(event.handler_level, scope.can_act_in_street)(event.area_code)
         if not allowed or not event.is_open:
             raise PermissionDenied(_("You may not do this on this case."))
         before = f"{event.category} / {event.get_priority_display()}"

@@ -49,6 +49,7 @@ ACTION_BUTTONS = {
     Action.INVALIDATE: gettext_lazy("Mark invalid"),
     Action.MERGE: gettext_lazy("Merge as a duplicate"),
     Action.WHISTLE: gettext_lazy("Whistle to the street"),
+    Action.WHISTLE_DISTRICT: gettext_lazy("Whistle to the district"),
     Action.DISPATCH: gettext_lazy("Dispatch to departments"),
 }
 # Actions whose note is a required reason, with the label the form shows.
@@ -56,6 +57,7 @@ ACTION_NOTE_LABELS = {
     Action.RESOLVE: gettext_lazy("What was done"),
     Action.REWORK: gettext_lazy("Why it is not done"),
     Action.INVALIDATE: gettext_lazy("Reason"),
+    Action.WHISTLE_DISTRICT: gettext_lazy("Why the street cannot dispatch it itself"),
 }
 
 
@@ -83,10 +85,21 @@ def _errors_of(error: ValidationError) -> list[str]:
     return [str(m) for m in error.messages]
 
 
+# The workbench shows the most urgent open cases (a phone shows a few screens of them, and
+# the queue is rendered again every 30 s); the case list has them all.
+WORKBENCH_ROWS = 50
+
+
+def _queue_context(request: HttpRequest) -> dict:
+    queue = selectors.workbench_queue(user=request.user)
+    rows = list(queue[:WORKBENCH_ROWS])
+    total = len(rows) if len(rows) < WORKBENCH_ROWS else queue.count()
+    return {"queue": rows, "queue_total": total, "now": timezone.now()}
+
+
 @login_required
 def workbench(request: HttpRequest, form: EventLogForm | None = None, status: int = 200):
     blocks = _loggable_blocks(request.user)
-    queue = list(selectors.workbench_queue(user=request.user)[:200])
     if form is None:
         # Other pages link here with the facts already known (a cadre's visit finding, a
         # household leader's report): the form starts filled in (一表通: type each fact once).
@@ -98,8 +111,7 @@ def workbench(request: HttpRequest, form: EventLogForm | None = None, status: in
         {
             "form": form,
             "blocks": list(blocks[:200]),
-            "queue": queue,
-            "now": timezone.now(),
+            **_queue_context(request),
         },
         status=status,
     )
@@ -110,8 +122,7 @@ def workbench(request: HttpRequest, form: EventLogForm | None = None, status: in
 def workbench_queue(request: HttpRequest) -> HttpResponse:
     """htmx: the queue refreshes every 30 s, so new cases and yellow/red cards show up
     without a reload (DESIGN §4: visible within 30 s)."""
-    queue = list(selectors.workbench_queue(user=request.user)[:200])
-    return render(request, "events/_queue.html", {"queue": queue, "now": timezone.now()})
+    return render(request, "events/_queue.html", _queue_context(request))
 
 
 @login_required
@@ -167,7 +178,7 @@ def similar(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
-    filterset = EventFilter(request.GET, queryset=selectors.event_queryset(user=request.user))
+    filterset = EventFilter(request.GET, queryset=selectors.event_list_queryset(user=request.user))
     page = Paginator(filterset.qs.order_by("-created_at"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -233,7 +244,8 @@ def event_detail(request: HttpRequest, number: str) -> HttpResponse:
             and scope.can_act_in_street(event.area_code),
             "evaluation_form": EvaluationForm(),
             "deadline_changes": selectors.pending_deadline_changes(event=event),
-            "can_decide_changes": scope.can_act_in_street(event.area_code),
+            "can_decide_changes": scope.can_act_in_street(event.area_code)
+            or bool(event.whistled_to_district_at and scope.can_act_in_district(event.area_code)),
             "can_change_clocks": not scope.is_read_only and bool(allowed_actions(scope, event)),
             "now": timezone.now(),
         },
@@ -271,6 +283,8 @@ def event_action(request: HttpRequest, number: str, action: str) -> HttpResponse
                 services.event_merge(**common, into=into)
             case Action.WHISTLE:
                 services.event_whistle(**common, reason=data["reason"], note=data["note"])
+            case Action.WHISTLE_DISTRICT:
+                services.event_whistle_to_district(**common, note=data["note"])
             case Action.RATE:
                 # Staff record the answer of a phone callback (回访) for the resident.
                 services.event_rate(

@@ -31,6 +31,13 @@ def actor_may(scope: Scope | None, transition: Transition, event: Event) -> bool
         case Actor.BLOCK:
             return scope.can_act_in_block(code)
         case Actor.STREET:
+            # 街呼区应: only where the district takes streets' whistles (seed 001).
+            return scope.can_act_in_street(code) and (
+                transition.action != Action.WHISTLE_DISTRICT or street_whistle_to_district(code[:6])
+            )
+        case Actor.DESK:
+            if event.handler_level == HandlerLevel.DISTRICT:
+                return scope.can_act_in_district(code)
             return scope.can_act_in_street(code) or (
                 transition.action == Action.DISPATCH
                 and scope.can_act_in_block(code)
@@ -54,6 +61,13 @@ def community_dispatch(district_code: str) -> bool:
     """Whether the district lets blocks dispatch to departments themselves (村居吹哨)."""
     return DistrictSettings.objects.filter(
         district__code=district_code, community_dispatch=True
+    ).exists()
+
+
+def street_whistle_to_district(district_code: str) -> bool:
+    """Whether the district's command centre takes what its streets whistle up (街呼区应)."""
+    return DistrictSettings.objects.filter(
+        district__code=district_code, street_whistle_to_district=True
     ).exists()
 
 

@@ -23,6 +23,7 @@ READ_ONLY_ROLES = frozenset({Role.LEADER})
 BLOCK_ACTING_ROLES = frozenset({Role.GOVERNOR, Role.ASSISTANT})
 STREET_ACTING_ROLES = frozenset({Role.DISPATCHER, Role.STREET_ADMIN})
 ROSTER_EDITING_ROLES = frozenset({Role.STREET_ADMIN, Role.ADMINISTRATOR})
+DISTRICT_CODE_LENGTH = Area.CODE_LENGTH[Area.Level.DISTRICT]
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,29 @@ class Scope:
         return any(code.startswith(c) for c in codes)
 
     # --- Named capabilities (checked by services before every write) ---------------------
+    def street_desk_codes(self) -> tuple[str, ...]:
+        """Where the user is on a street's desk. A dispatcher posted at the district is the
+        district's command centre: it takes what streets whistle up, not the streets' work."""
+        return tuple(
+            c for c in self.codes_for(STREET_ACTING_ROLES) if len(c) != DISTRICT_CODE_LENGTH
+        )
+
     def can_act_in_block(self, code: str) -> bool:
         """Log, accept and handle cases of a block: its governor and assistants."""
-        return self.covers(code, BLOCK_ACTING_ROLES | STREET_ACTING_ROLES)
+        return self.covers(code, BLOCK_ACTING_ROLES) or self.can_act_in_street(code)
 
     def can_act_in_street(self, code: str) -> bool:
-        return self.covers(code, STREET_ACTING_ROLES)
+        return any(code.startswith(c) for c in self.street_desk_codes())
+
+    def district_desk_codes(self) -> tuple[str, ...]:
+        return tuple(
+            c for c in self.codes_for({Role.DISPATCHER}) if len(c) in (0, DISTRICT_CODE_LENGTH)
+        )
+
+    def can_act_in_district(self, code: str) -> bool:
+        """The district's command centre (街呼区应, seed 001): a dispatcher posted at the
+        district dispatches what the district's streets whistled up to it."""
+        return any(code.startswith(c) for c in self.district_desk_codes())
 
     def can_act_for_department(self, department_id: int) -> bool:
         return department_id in self.department_ids

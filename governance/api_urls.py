@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from governance.dashboards.api import StatsSummaryView
 from governance.notification_api import NotificationViewSet
 from governance.tokens import TokenView
 
@@ -18,4 +19,5 @@ urlpatterns = [
     path("", include("blocks.api_urls")),
     path("", include("events.api_urls")),
     path("", include("liaison.api_urls")),
+    path("stats/summary/", StatsSummaryView.as_view(), name="api-stats-summary"),
 ]

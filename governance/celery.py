@@ -11,12 +11,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 app = Celery("governance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["governance.dashboards"])
 
 
 def _heartbeat_interval() -> float:
     from django.conf import settings
 
     return float(settings.HEARTBEAT_SECONDS)
+
+
+def _rollup_interval() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "STATS_ROLLUP_SECONDS", 30))
 
 
 def _scan_interval() -> float:
@@ -50,6 +57,12 @@ app.conf.beat_schedule = {
         "task": "liaison.tasks.remind_links",
         "schedule": crontab(hour=8, minute=0),
         "options": {"expires": 3600},
+    },
+    # The dashboards' summary tables: a page is at most this stale (DESIGN §9: ≤ 60 s).
+    "rollup-stats": {
+        "task": "governance.dashboards.tasks.rollup_stats",
+        "schedule": _rollup_interval(),
+        "options": {"expires": _rollup_interval()},
     },
 }
 

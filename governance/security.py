@@ -143,7 +143,9 @@ class SessionPolicyMiddleware:
                 if request.path.startswith(self.BACKGROUND):
                     return HttpResponse(status=286)  # htmx: stop polling
                 return redirect(f"{reverse('login')}?next={request.path}")
-            if not request.path.startswith(self.BACKGROUND):
+            # Written at most once a minute: a session saved on every page view is a
+            # database write per request (the idle timeout does not need the second).
+            if not request.path.startswith(self.BACKGROUND) and now - last_seen >= 60:
                 session["last_seen"] = now
             must_enrol = requires_second_factor(user) and not user.totp_enabled
             if (user.must_change_password or must_enrol) and request.path.startswith("/api/"):

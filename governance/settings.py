@@ -292,6 +292,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- Sessions and security --------------------------------------------------------------
 SESSION_COOKIE_AGE = 12 * 3600
+# With Redis, sessions are read from the cache (and written through to the database, which
+# stays their record): no session query on every page view.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from a meta tag, not the cookie

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from blocks.models import Area
 from events.public import NOTE_PHONE_RE
@@ -1193,12 +1193,14 @@ def _export(request: HttpRequest, object_type: str, object_id, build) -> HttpRes
 
 
 @login_required
+@require_GET
 def demand_list_export(request: HttpRequest, list_id: int) -> HttpResponse:
     demand = _get(selectors.demand_lists(user=request.user), pk=list_id)
     return _export(request, "demand_list", demand.pk, lambda: exports.demand_list_workbook(demand))
 
 
 @login_required
+@require_GET
 def problem_list_export(request: HttpRequest, list_id: int) -> HttpResponse:
     plist = _get(selectors.problem_lists(user=request.user), pk=list_id)
     problems = selectors.problems_of(user=request.user, problem_list=plist)
@@ -1207,12 +1209,14 @@ def problem_list_export(request: HttpRequest, list_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def service_items_export(request: HttpRequest) -> HttpResponse:
     rows = selectors.service_items(user=request.user).order_by("area_code", "due_on")
     return _export(request, "service_list", "", lambda: exports.service_list_workbook(rows))
 
 
 @login_required
+@require_GET
 def ledger_export(request: HttpRequest) -> HttpResponse:
     year = _int(request.GET.get("year"), timezone.localdate().year)
     rows = (

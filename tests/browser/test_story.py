@@ -150,3 +150,15 @@ def test_the_whole_story_from_a_residents_phone_to_the_leaders_numbers(
     snap(phone, "story-7-resident-rated")
     event.refresh_from_db()
     assert event.satisfaction == "satisfied" and event.resolved_by_resident is True
+
+    # 8. The leader's dashboard counts it: the block's closed and rated numbers include the
+    #    case, and the closed number opens a list that holds it.
+    switch_user(page, login, world.leader)
+    page.goto(f"{live_server.url}/dashboard/{world.block.code}/")
+    expect(page.locator(".kpi-closed .value")).to_have_text("1")
+    expect(page.locator(".kpi-rated .value")).to_have_text("1")
+    expect(page.locator("#rates tr[data-measure=satisfaction_rate]")).to_contain_text("100")
+    snap(page, "story-8-leaders-numbers")
+    page.locator(".kpi-closed").click()
+    expect(page.locator("body")).to_contain_text(event.number)
+    snap(page, "story-8-leaders-closed-cases")

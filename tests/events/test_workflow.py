@@ -10,6 +10,7 @@ from events.models import (
     TRANSITIONS,
     Action,
     ClockKind,
+    DistrictSettings,
     Event,
     Satisfaction,
     Status,
@@ -70,6 +71,10 @@ def perform(world, action: Action, event: Event, actor):
             return services.event_invalidate(actor=actor, event_id=event.pk, reason="重复报送")
         case Action.WHISTLE:
             return services.event_whistle(actor=actor, event_id=event.pk, reason="beyond_means")
+        case Action.WHISTLE_DISTRICT:
+            return services.event_whistle_to_district(
+                actor=actor, event_id=event.pk, note="需区级多部门联动"
+            )
         case Action.MERGE:
             target = log_pending(world)
             return services.event_merge(actor=actor, event_id=event.pk, into=target)
@@ -77,7 +82,8 @@ def perform(world, action: Action, event: Event, actor):
 
 
 BLOCK_STATES = [Status.PENDING, Status.IN_BLOCK, Status.AWAITING_VERIFICATION, Status.CLOSED]
-# Dispatching needs departments and the street's desk: tests/events/test_dispatch.py walks it.
+# Dispatching needs departments and the street's desk: tests/events/test_dispatch.py walks it;
+# the street → district path (街呼区应) is walked in tests/events/test_district_whistle.py.
 CASES = [
     (action, state)
     for action in services.ACTION_SERVICES
@@ -91,6 +97,10 @@ def test_every_transition_is_allowed_exactly_where_declared(world, action, state
     event = bring_to(world, state)
     transition = TRANSITIONS[action]
     actor = world.supervisor if action in (Action.VERIFY, Action.REWORK) else world.governor
+    if action == Action.WHISTLE_DISTRICT:
+        # 街呼区应: the street's desk, in a district that takes streets' whistles.
+        DistrictSettings.objects.create(district=world.district, street_whistle_to_district=True)
+        actor = world.dispatcher
     before = TimelineEntry.objects.filter(event=event).count()
     if state in transition.sources:
         moved = perform(world, action, event, actor)

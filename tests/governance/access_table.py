@@ -36,8 +36,8 @@ HOW TO ADD A URL (a new pattern without an entry fails the walk, naming itself):
 4. Run ``pytest tests/governance/test_url_walk.py``.
 
 Pending entries, to be added by the lead when the branches merge (the walk names each URL
-still missing): the events API (``/api/events/…``), the dashboard (``/dashboard/…``) and
-liaison (``/links/…``). What to expect, from DESIGN §6 and the entries above:
+still missing): the events API (``/api/events/…``) and the dashboard (``/dashboard/…``).
+What to expect, from DESIGN §6 and the entries above:
 
 - events API: a list is ``SIGNED_IN`` (each sees their scope); one case is like
   ``events:detail`` (``CASE_VIEWERS``, with ``params={"number": lambda w: w.pending.number}``
@@ -45,11 +45,14 @@ liaison (``/links/…``). What to expect, from DESIGN §6 and the entries above:
   (``CASE_ACTORS`` with a valid ``body``); nothing answers PATCH/DELETE.
 - dashboard: leaders, street desks and administrators read numbers of their own areas; an
   area's page is ``BLOCK_VIEWERS``-like for block A and denies the neighbour and outsiders.
-- liaison: department pages are the department's own (``DEPT``/``OTHER_DEPT`` each see their
-  own; another department's object is a 404 for them).
+- liaison (declared below, with ``w.links``): a community's objects (wishes, members, demand
+  lists, its five officials) are its block staff's (``GOV`` and ``NEIGH``: block B is in the
+  same community) and its street's; a block's (visits, household leaders) only block A's;
+  the street's lists go to the desk, a department sees what it claims or leads.
 
 Keep the personas' meaning: a URL the table gives to ``NEIGH``, ``FAR`` or ``OTHER_DEPT`` for
-an object of block A is a hole, not an entry to write.
+an object of block A is a hole, not an entry to write (one of block A's community is
+``NEIGH``'s too).
 """
 
 from __future__ import annotations
@@ -90,6 +93,18 @@ STREET_DESK: Policy = frozenset({DISP, ADMIN})
 DEPARTMENT_STAFF: Policy = frozenset({DEPT, OTHER_DEPT})
 # Staff posted to some block or street (hotline import).
 POSTED_STAFF: Policy = frozenset({GOV, NEIGH, FAR, DISP, ADMIN})
+# The links between levels (liaison/). A community has no posting of its own: its staff are
+# the governors and assistants of its blocks (block A and B alike) and the street above it.
+COMMUNITY_STAFF: Policy = frozenset({GOV, NEIGH, DISP, ADMIN})
+COMMUNITY_READERS: Policy = COMMUNITY_STAFF | {LEADER}
+# The street's own lists (problems, service items, meetings): its desk and the leader read.
+STREET_READERS: Policy = frozenset({DISP, LEADER, ADMIN})
+# Published problem lists are open to the district's departments, to claim from.
+PROBLEM_READERS: Policy = STREET_READERS | DEPARTMENT_STAFF
+# The ledger is public per street: its block staff and its lead department read it too.
+LEDGER_READERS: Policy = STREET_READERS | {GOV, NEIGH, DEPT}
+# What the claiming department (城管) and the street see of its service item.
+SERVICE_READERS: Policy = STREET_READERS | {DEPT}
 
 
 @dataclass(frozen=True)
@@ -461,6 +476,427 @@ TABLE: dict[str, Entry] = {
         post=ADMIN_ONLY,
         params={"pk": lambda w: w.governor_posting.pk},
         body=lambda w: {},
+    ),
+    # --- links between levels (liaison/): pages under /links/ -------------------------------
+    # Lists answer everyone signed in, each with their own scope (like events:list).
+    "liaison:hub": Entry(get=SIGNED_IN),
+    "liaison:cadres": Entry(
+        get=SIGNED_IN,
+        post=STREET_DESK,
+        body=lambda w: {
+            "cadre": w.links.cadre.pk,
+            "area": w.neighbour_block.pk,
+            "role": "service",
+        },  # fmt: skip
+    ),
+    "liaison:cadre_unlink": Entry(
+        post=STREET_DESK, params={"link_id": lambda w: w.links.cadre_link.pk}, body=lambda w: {}
+    ),
+    "liaison:coverage": Entry(
+        get=POSTED_STAFF | {LEADER}, note="one's own area; a department has none (404)"
+    ),
+    "liaison:visits": Entry(
+        get=SIGNED_IN,
+        post=CASE_ACTORS,
+        body=lambda w: {
+            "block": w.block.pk,
+            "cadre": w.links.cadre.pk,
+            "kind": "households",
+            "visited_on": w.links.today.isoformat(),
+            "households_visited": "5",
+            "participants": "0",
+            "summary": "入户走访",
+        },  # fmt: skip
+        note="the linked cadre records their own (not a persona); block staff for them",
+    ),
+    "liaison:visit_detail": Entry(
+        get=BLOCK_VIEWERS, params={"visit_id": lambda w: w.links.visit.pk}
+    ),
+    "liaison:finding_case": Entry(
+        post=CASE_ACTORS,
+        params={"finding_id": lambda w: w.links.finding.pk},
+        body=lambda w: {f"f{w.links.finding.pk}-category": w.category.pk},
+    ),
+    "liaison:finding_close": Entry(
+        post=CASE_ACTORS,
+        params={"finding_id": lambda w: w.links.finding.pk},
+        body=lambda w: {"solved": "1", "note": "当场更换灯泡"},
+        note="and the cadre who found it",
+    ),
+    "liaison:household_leaders": Entry(
+        get=SIGNED_IN,
+        post=CASE_ACTORS,
+        body=lambda w: {"block": w.block.pk, "name": "钱阿姨", "households": "15"},
+    ),
+    "liaison:household_leader_link": Entry(
+        post=CASE_ACTORS, params={"leader_id": lambda w: w.links.leader.pk}, body=lambda w: {}
+    ),
+    "liaison:household_leader_end": Entry(
+        post=CASE_ACTORS, params={"leader_id": lambda w: w.links.leader.pk}, body=lambda w: {}
+    ),
+    "liaison:household_matter_take_down": Entry(
+        post=CASE_ACTORS,
+        params={"leader_id": lambda w: w.links.leader.pk},
+        body=lambda w: {"description": "电话反映：楼顶漏水"},
+    ),
+    "liaison:household_leader_reveal": Entry(
+        audited=POSTED,
+        post=CASE_ACTORS,
+        params={"leader_id": lambda w: w.links.leader.pk},
+        body=lambda w: {"reason": "回电联户长"},
+        reveals=True,
+    ),
+    "liaison:household_matter_decide": Entry(
+        post=CASE_ACTORS,
+        params={"matter_id": lambda w: w.links.matter.pk, "what": "decline"},
+        body=lambda w: {"reason": "已由物业处理"},
+    ),
+    "liaison:household_report": Entry(
+        get=PUBLIC,
+        post=PUBLIC,
+        params={"token": lambda w: w.links.token},
+        body=lambda w: {"description": "楼道堆放杂物"},
+        note="the household leader's own link, no login; 20 reports an hour",
+    ),
+    "liaison:registrations": Entry(
+        get=SIGNED_IN,
+        post=COMMUNITY_STAFF,
+        body=lambda w: {
+            "community": w.community.pk,
+            "kind": "organisation",
+            "name": "区教育局党支部",
+        },
+    ),
+    "liaison:wishes": Entry(
+        get=SIGNED_IN,
+        post=COMMUNITY_STAFF,
+        body=lambda w: {
+            "community": w.community.pk,
+            "title": "换灯泡",
+            "resident_name": "周爷爷",
+        },  # fmt: skip
+        note="a member sees the wishes given to them",
+    ),
+    "liaison:wish_detail": Entry(
+        get=COMMUNITY_READERS,
+        post=COMMUNITY_STAFF,
+        params={"wish_id": lambda w: w.links.wish.pk},
+        body=lambda w: {"action": "cancel", "note": "居民已自行解决"},
+        note="the member takes and closes their own (not a persona)",
+    ),
+    "liaison:wish_reveal": Entry(
+        audited=POSTED,
+        post=COMMUNITY_STAFF,
+        params={"wish_id": lambda w: w.links.wish.pk},
+        body=lambda w: {"reason": "联系居民"},
+        reveals=True,
+        note="and the member, once they have taken the wish",
+    ),
+    "liaison:joint_groups": Entry(get=SIGNED_IN),
+    "liaison:joint_group": Entry(
+        get=COMMUNITY_READERS,
+        post=STREET_DESK,
+        params={"code": lambda w: w.community.code},
+        body=lambda w: {
+            f"{p}-name": f"新官员{n}"
+            for n, p in enumerate(
+                (
+                    "district_leader",
+                    "street_leader",
+                    "department_leader",
+                    "stationed_cadre",
+                    "community_cadre",
+                )
+            )
+        },  # fmt: skip
+        note="the street names the five; block staff rate them (the API's evaluate)",
+    ),
+    "liaison:demand_lists": Entry(
+        get=SIGNED_IN,
+        post=COMMUNITY_STAFF,
+        body=lambda w: {"community": w.community.pk, "year": "2020", "quarter": "1"},
+    ),
+    "liaison:demand_list": Entry(
+        get=COMMUNITY_READERS,
+        post=COMMUNITY_STAFF,
+        params={"list_id": lambda w: w.links.demand.pk},
+        body=lambda w: {"action": "submit"},
+    ),
+    "liaison:demand_list_export": Entry(
+        get=COMMUNITY_READERS, audited=VIEWED, params={"list_id": lambda w: w.links.demand.pk}
+    ),
+    "liaison:problem_lists": Entry(
+        get=SIGNED_IN,
+        post=STREET_DESK,
+        body=lambda w: {"street": w.street.pk, "year": "2020", "quarter": "1"},
+    ),
+    "liaison:problem_list": Entry(
+        get=PROBLEM_READERS,
+        post=STREET_DESK,
+        params={"list_id": lambda w: w.links.problems.pk},
+        body=lambda w: {"action": "close"},
+        note="departments claim (the API's claim)",
+    ),
+    "liaison:problem_list_export": Entry(
+        get=PROBLEM_READERS, audited=VIEWED, params={"list_id": lambda w: w.links.problems.pk}
+    ),
+    "liaison:service_items": Entry(get=SIGNED_IN),
+    "liaison:service_items_export": Entry(get=SIGNED_IN, audited=VIEWED),
+    "liaison:service_item_action": Entry(
+        post=frozenset({DEPT}),
+        params={"item_id": lambda w: w.links.service_item.pk, "what": "progress"},
+        body=lambda w: {"note": "已完成选址"},
+    ),
+    "liaison:meetings": Entry(
+        get=SIGNED_IN,
+        post=STREET_DESK,
+        body=lambda w: {
+            "street": w.street.pk,
+            "held_on": w.links.today.isoformat(),
+            "title": "临时会议",
+            "record": "议定事项",
+        },  # fmt: skip
+    ),
+    "liaison:ledger": Entry(
+        get=SIGNED_IN,
+        post=STREET_DESK,
+        body=lambda w: {"street": w.street.pk, "year": str(w.links.year), "title": "口袋公园"},
+    ),
+    "liaison:ledger_export": Entry(get=SIGNED_IN, audited=VIEWED),
+    "liaison:ledger_item": Entry(
+        get=LEDGER_READERS,
+        post=frozenset({DISP, DEPT, ADMIN}),
+        params={"item_id": lambda w: w.links.ledger_item.pk},
+        body=lambda w: {"action": "track", "progress": "40", "note": "已完成设计"},
+        note="the street and the lead department track; the street closes (the API's close)",
+    ),
+    "liaison:public_ledger": Entry(get=PUBLIC, params={"street_code": lambda w: w.street.code}),
+    # --- links between levels: the API ------------------------------------------------------
+    "cadre-link-list": Entry(
+        get=SIGNED_IN,
+        post=STREET_DESK,
+        body=lambda w: {"cadre": "walk-cadre", "area": w.neighbour_block.code, "role": "service"},
+    ),
+    "cadre-link-detail": Entry(
+        get=COMMUNITY_READERS,
+        params={"pk": lambda w: w.links.cadre_link.pk},
+        note="a block's cadres are the community's to know (the cadres page too)",
+    ),
+    "cadre-link-end": Entry(
+        post=STREET_DESK, params={"pk": lambda w: w.links.cadre_link.pk}, body=lambda w: {}
+    ),
+    "visit-list": Entry(
+        get=SIGNED_IN,
+        post=CASE_ACTORS,
+        body=lambda w: {
+            "block": w.block.code,
+            "cadre": "walk-cadre",
+            "visited_on": w.links.today.isoformat(),
+            "households_visited": "4",
+        },  # fmt: skip
+    ),
+    "visit-detail": Entry(get=BLOCK_VIEWERS, params={"pk": lambda w: w.links.visit.pk}),
+    "visit-finding-case": Entry(
+        post=CASE_ACTORS,
+        params={"finding_id": lambda w: w.links.finding.pk},
+        body=lambda w: {"category": w.category.code},
+    ),
+    "visit-finding-close": Entry(
+        post=CASE_ACTORS,
+        params={"finding_id": lambda w: w.links.finding.pk},
+        body=lambda w: {"solved": "true", "note": "当场更换灯泡"},
+    ),
+    "household-leader-list": Entry(
+        get=SIGNED_IN,
+        post=CASE_ACTORS,
+        body=lambda w: {"block": w.block.code, "name": "钱阿姨", "households": "15"},
+    ),
+    "household-leader-detail": Entry(get=BLOCK_VIEWERS, params={"pk": lambda w: w.links.leader.pk}),
+    "household-leader-new-link": Entry(
+        post=CASE_ACTORS, params={"pk": lambda w: w.links.leader.pk}, body=lambda w: {}
+    ),
+    "household-leader-end": Entry(
+        post=CASE_ACTORS, params={"pk": lambda w: w.links.leader.pk}, body=lambda w: {}
+    ),
+    "household-leader-matters": Entry(
+        post=CASE_ACTORS,
+        params={"pk": lambda w: w.links.leader.pk},
+        body=lambda w: {"description": "电话反映：楼顶漏水"},
+    ),
+    "household-matter-list": Entry(get=SIGNED_IN),
+    "household-matter-detail": Entry(get=BLOCK_VIEWERS, params={"pk": lambda w: w.links.matter.pk}),
+    "household-matter-accept": Entry(
+        post=CASE_ACTORS,
+        params={"pk": lambda w: w.links.matter.pk},
+        body=lambda w: {"category": w.category.code},
+    ),
+    "household-matter-decline": Entry(
+        post=CASE_ACTORS,
+        params={"pk": lambda w: w.links.matter.pk},
+        body=lambda w: {"note": "已由物业处理"},
+    ),
+    "party-organisation-list": Entry(
+        get=SIGNED_IN,
+        post=COMMUNITY_STAFF,
+        body=lambda w: {"community": w.community.code, "name": "区教育局党支部"},
+    ),
+    "party-organisation-detail": Entry(
+        get=COMMUNITY_READERS, params={"pk": lambda w: w.links.organisation.pk}
+    ),
+    "party-member-list": Entry(
+        get=SIGNED_IN,
+        post=COMMUNITY_STAFF,
+        body=lambda w: {"community": w.community.code, "name": "吴红梅"},
+    ),
+    "party-member-detail": Entry(get=COMMUNITY_READERS, params={"pk": lambda w: w.links.member.pk}),
+    "wish-list": Entry(
+        get=SIGNED_IN,
+        post=COMMUNITY_STAFF,
+        body=lambda w: {
+            "community": w.community.code,
+            "title": "换灯泡",
+            "resident_name": "周爷爷",
+        },
+    ),
+    "wish-detail": Entry(get=COMMUNITY_READERS, params={"pk": lambda w: w.links.wish.pk}),
+    "wish-assign": Entry(
+        post=COMMUNITY_STAFF,
+        params={"pk": lambda w: w.links.wish.pk},
+        body=lambda w: {"member": w.links.member.pk},
+    ),
+    "wish-take": Entry(
+        post=COMMUNITY_STAFF,
+        params={"pk": lambda w: w.links.wish.pk},
+        body=lambda w: {},
+        note="the member, or the community recording that they did",
+    ),
+    "wish-done": Entry(
+        post=COMMUNITY_STAFF,
+        params={"pk": lambda w: w.links.taken_wish.pk},
+        body=lambda w: {"note": "已送药上门"},
+    ),
+    "wish-cancel": Entry(
+        post=COMMUNITY_STAFF,
+        params={"pk": lambda w: w.links.wish.pk},
+        body=lambda w: {"note": "居民已自行解决"},
+    ),
+    "joint-group-list": Entry(
+        get=SIGNED_IN,
+        post=STREET_DESK,
+        body=lambda w: {
+            "community": w.community.code,
+            **{
+                f"{p}.name": f"新官员{n}"
+                for n, p in enumerate(
+                    (
+                        "district_leader",
+                        "street_leader",
+                        "department_leader",
+                        "stationed_cadre",
+                        "community_cadre",
+                    )
+                )
+            },
+        },  # fmt: skip
+    ),
+    "joint-group-detail": Entry(
+        get=COMMUNITY_READERS, params={"area_code": lambda w: w.community.code}
+    ),
+    "joint-group-evaluate": Entry(
+        post=frozenset({GOV, NEIGH}),
+        params={"area_code": lambda w: w.community.code},
+        body=lambda w: {
+            "member": w.links.group_member.pk,
+            "year": str(w.links.year),
+            "direction": "upward",
+            "score": "90",
+        },  # fmt: skip
+        note="upward: the community's block staff; downward: the street or the official",
+    ),
+    "demand-list-list": Entry(
+        get=SIGNED_IN,
+        post=COMMUNITY_STAFF,
+        body=lambda w: {"area": w.community.code, "year": "2020", "quarter": "1"},
+    ),
+    "demand-list-detail": Entry(get=COMMUNITY_READERS, params={"pk": lambda w: w.links.demand.pk}),
+    "demand-list-items": Entry(
+        post=COMMUNITY_STAFF,
+        params={"pk": lambda w: w.links.demand.pk},
+        body=lambda w: {"text": "增设充电桩"},
+    ),
+    "demand-list-submit": Entry(
+        post=COMMUNITY_STAFF, params={"pk": lambda w: w.links.demand.pk}, body=lambda w: {}
+    ),
+    "problem-list-list": Entry(
+        get=SIGNED_IN,
+        post=STREET_DESK,
+        body=lambda w: {"area": w.street.code, "year": "2020", "quarter": "1"},
+    ),
+    "problem-list-detail": Entry(get=PROBLEM_READERS, params={"pk": lambda w: w.links.problems.pk}),
+    "problem-list-problems": Entry(
+        post=STREET_DESK,
+        params={"pk": lambda w: w.links.problems.pk},
+        body=lambda w: {"title": "充电难"},
+    ),
+    "problem-list-publish": Entry(
+        post=STREET_DESK, params={"pk": lambda w: w.links.draft_problems.pk}, body=lambda w: {}
+    ),
+    "problem-list-close": Entry(
+        post=STREET_DESK, params={"pk": lambda w: w.links.problems.pk}, body=lambda w: {}
+    ),
+    "problem-list-claim": Entry(
+        post=frozenset({DEPT}),
+        params={"pk": lambda w: w.links.problems.pk},
+        body=lambda w: {
+            "problem": w.links.open_problem.pk,
+            "department": w.cgzf.code,
+            "responsible": "walk-officer",
+            "due_on": w.links.due.isoformat(),
+        },  # fmt: skip
+        note="any department of the district claims for itself (住建 for 住建)",
+    ),
+    "service-item-list": Entry(get=SIGNED_IN),
+    "service-item-detail": Entry(
+        get=SERVICE_READERS, params={"pk": lambda w: w.links.service_item.pk}
+    ),
+    "service-item-progress": Entry(
+        post=frozenset({DEPT}),
+        params={"pk": lambda w: w.links.service_item.pk},
+        body=lambda w: {"note": "已完成选址"},
+    ),
+    "service-item-done": Entry(
+        post=frozenset({DEPT}),
+        params={"pk": lambda w: w.links.service_item.pk},
+        body=lambda w: {"note": "电梯已加装"},
+    ),
+    "joint-meeting-list": Entry(
+        get=SIGNED_IN,
+        post=STREET_DESK,
+        body=lambda w: {
+            "street": w.street.code,
+            "held_on": w.links.today.isoformat(),
+            "title": "临时会议",
+            "record": "议定事项",
+        },  # fmt: skip
+    ),
+    "joint-meeting-detail": Entry(get=STREET_READERS, params={"pk": lambda w: w.links.meeting.pk}),
+    "ledger-item-list": Entry(
+        get=SIGNED_IN,
+        post=STREET_DESK,
+        body=lambda w: {"street": w.street.code, "year": str(w.links.year), "title": "口袋公园"},
+    ),
+    "ledger-item-detail": Entry(
+        get=LEDGER_READERS, params={"pk": lambda w: w.links.ledger_item.pk}
+    ),
+    "ledger-item-track": Entry(
+        post=frozenset({DISP, DEPT, ADMIN}),
+        params={"pk": lambda w: w.links.ledger_item.pk},
+        body=lambda w: {"progress": "40", "note": "已完成设计"},
+    ),
+    "ledger-item-close": Entry(
+        post=STREET_DESK,
+        params={"pk": lambda w: w.links.ledger_item.pk},
+        body=lambda w: {"evidence": "竣工验收单"},
     ),
     # --- the Django admin: one entry, staff only -------------------------------------------
     "admin": Entry(

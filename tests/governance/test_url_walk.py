@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, reverse
 from django.urls import path as route
+from django.utils import timezone
 from PIL import Image
 
 from blocks.models import Posting, TerritoryImport
@@ -37,7 +39,16 @@ from events.models import Category, ClockKind, DeadlinePolicy, Open311Client
 from governance.access import Scope
 from governance.middleware import CSP
 from governance.notifications import notify
-from liaison.models import Department, DepartmentMember, DutyItem
+from liaison import services as liaison_services
+from liaison.models import (
+    CadreLink,
+    Department,
+    DepartmentMember,
+    DeployedCadre,
+    DutyItem,
+    JointGroupMember,
+    current_quarter,
+)
 from tests.factories import UserFactory, area, post
 from tests.governance.access_table import (
     ADMIN,
@@ -226,7 +237,9 @@ def build_world() -> SimpleNamespace:
         status=TerritoryImport.Status.DONE,
     )  # fmt: skip
     Open311Client.objects.create(name="walk", api_key="walk-open311-key")
+    links = build_links(users, district, street, block, category, cgzf)
     return SimpleNamespace(
+        community=block.parent, neighbour_block=neighbour_block, links=links,
         district=district, street=street, block=block, category=category, cgzf=cgzf, zjj=zjj,
         users=users, recruit=recruit, pending=pending, escalated=escalated,
         dispatched=on_its_way, dispatched_part=part, clock_change=change, closed=closed,
@@ -274,6 +287,91 @@ def extend_world_for_api(world: SimpleNamespace) -> None:
     world.__dict__.update(
         processing=processing, resolved=resolved, suspended=suspended, suspended_clock=clock,
         merge_target=logged("同一路边摊占道"), reported_part=reported,
+    )  # fmt: skip
+
+
+def build_links(users, district, street, block, category, cgzf) -> SimpleNamespace:
+    """The links between levels (liaison/), each object made by its own service: a cadre
+    linked to block A with a visit and its open finding; a household leader (the resident's
+    number) with a reported matter and a personal link; a party organisation and member; two
+    wishes of the community (one given to the member, one taken); the community's five
+    officials; its demand list; the street's problem lists (one published, a problem claimed
+    by 城管, one open; one draft), its joint meeting and a ledger item led by 城管."""
+    community, today = block.parent, timezone.localdate()
+    year, quarter = current_quarter(today)
+    gov, disp, officer = users[GOV], users[DISP], users[DEPT]
+    cadre_user = UserFactory(username="walk-cadre", full_name="刘建国")
+    cadre = DeployedCadre.objects.create(
+        user=cadre_user, district=district, level=DeployedCadre.Level.DISTRICT, unit="区委组织部"
+    )
+    cadre_link = liaison_services.cadre_link(
+        actor=disp, cadre=cadre, area=block, role=CadreLink.Role.LIAISON
+    )
+    visit = liaison_services.visit_record(
+        actor=cadre_user, cadre=cadre, block=block, visited_on=today, households_visited=8,
+        findings=[{"description": "3栋楼道灯坏了", "category_code": category.code}],
+    )  # fmt: skip
+    leader, token = liaison_services.household_leader_create(
+        actor=gov, block=block, name="赵桂兰", phone=RESIDENT_PHONE, households=12, covers="3栋"
+    )
+    matter = liaison_services.household_matter_report(leader=leader, description="5栋门口积水")
+    organisation = liaison_services.organisation_register(
+        actor=gov, community=community, name="区税务局党支部"
+    )
+    member_user = UserFactory(username="walk-member", full_name="陈志强")
+    member = liaison_services.member_register(
+        actor=gov, community=community, name="陈志强", phone="13666660000",
+        organisation=organisation, user=member_user,
+    )  # fmt: skip
+    wish, taken_wish = (
+        liaison_services.wish_post(
+            actor=gov, community=community, title=title, resident_name="孙奶奶",
+            resident_phone=RESIDENT_PHONE,
+        )
+        for title in ("修理轮椅", "代买药品")
+    )  # fmt: skip
+    for each in (wish, taken_wish):
+        liaison_services.wish_assign(actor=gov, wish_id=each.pk, member_id=member.pk)
+    liaison_services.wish_take(actor=member_user, wish_id=taken_wish.pk)
+    group = liaison_services.joint_group_set(
+        actor=disp, community=community,
+        members={p: {"name": f"官员{n}"} for n, p in enumerate(JointGroupMember.Position.values)},
+    )  # fmt: skip
+    demand = liaison_services.demand_list_open(
+        actor=gov, community=community, year=year, quarter=quarter
+    )
+    liaison_services.demand_item_add(actor=gov, demand_list_id=demand.pk, text="老旧小区加装电梯")
+    problems = liaison_services.problem_list_open(
+        actor=disp, street=street, year=year, quarter=quarter
+    )
+    claimed, open_problem = (
+        liaison_services.problem_add(actor=disp, problem_list_id=problems.pk, title=title)
+        for title in ("加装电梯", "停车难")
+    )  # fmt: skip
+    liaison_services.problem_list_publish(actor=disp, problem_list_id=problems.pk)
+    due = today + timedelta(days=30)
+    service_item = liaison_services.service_claim(
+        actor=officer, problem_id=claimed.pk, department=cgzf, responsible=officer, due_on=due
+    )
+    draft = liaison_services.problem_list_open(
+        actor=disp, street=street, year=year - 1, quarter=quarter
+    )
+    liaison_services.problem_add(actor=disp, problem_list_id=draft.pk, title="菜市场秩序")
+    ledger_item = liaison_services.ledger_enter(
+        actor=disp, street=street, year=year, title="背街小巷改造", department=cgzf, target_on=due
+    )
+    meeting = liaison_services.meeting_record(
+        actor=disp, street=street, held_on=today, title="季度联席会议", record="议定服务事项",
+        service_item_ids=[service_item.pk], ledger_item_ids=[ledger_item.pk],
+    )  # fmt: skip
+    return SimpleNamespace(
+        cadre=cadre, cadre_link=cadre_link, visit=visit, finding=visit.findings.get(),
+        leader=leader, token=token, matter=matter, organisation=organisation, member=member,
+        wish=wish, taken_wish=taken_wish, group=group,
+        group_member=group.members.get(position=JointGroupMember.Position.STREET_LEADER),
+        demand=demand, problems=problems, open_problem=open_problem, draft_problems=draft,
+        service_item=service_item, ledger_item=ledger_item, meeting=meeting, today=today,
+        due=due, year=year,
     )  # fmt: skip
 
 
@@ -642,3 +740,26 @@ def test_a_department_action_returns_to_our_site_only(walk):
                              ("/events/inbox/?tab=in_hand", "/events/inbox/?tab=in_hand")):  # fmt: skip
         response, written = ask(walk.clients[DEPT], "POST", path, {"next": target})
         assert response.status_code == 302 and response["Location"] == expected and written
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_walk_catches_a_community_object_shown_outside_its_community(walk, monkeypatch):
+    """Were the links' selectors to forget the community, the walk would say so."""
+    monkeypatch.setattr("liaison.selectors.community_q", lambda scope, field_name="area_code": Q())
+    wrong = walk_pattern(walk, _pattern("wish-detail"), TABLE["wish-detail"])
+    assert {line.split(" as ")[1] for line in wrong} == {
+        f"{p}: allowed (200), table denies" for p in (FAR, DEPT, OTHER_DEPT)
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_walk_catches_a_household_leaders_number_shown_whole(walk, monkeypatch):
+    monkeypatch.setattr("liaison.api.mask_phone", lambda phone: phone)
+    wrong = walk_pattern(
+        walk, _pattern("household-leader-detail"), TABLE["household-leader-detail"]
+    )
+    assert {line.split(" as ")[1] for line in wrong} == {
+        f"{p}: shows the resident's phone whole" for p in (GOV, DISP, LEADER, ADMIN)
+    }

@@ -10,7 +10,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from blocks.demo import seed_block_teams, seed_territory
@@ -27,6 +27,8 @@ DEMO_ACCOUNTS = {
     "leader": ("区领导", Posting.Role.LEADER, "district"),
     "streetadmin": ("街道管理员", Posting.Role.STREET_ADMIN, "street"),
     "dispatcher": ("街道派单员", Posting.Role.DISPATCHER, "street"),
+    # The district's command centre, which takes what streets whistle up (街呼区应).
+    "districtdesk": ("区指挥中心派单员", Posting.Role.DISPATCHER, "district"),
     "governor": ("区块治理员", Posting.Role.GOVERNOR, "block"),
     "supervisor": ("区块监督员", Posting.Role.SUPERVISOR, "block"),
     # A department officer of 城管执法 (not a roster role: a department membership).
@@ -86,6 +88,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Links between levels: " + ", ".join(f"{k} {v}" for k, v in links.items())
             )
+        if connection.vendor == "postgresql":
+            # Fresh statistics after a bulk load, as autovacuum would take a while to gather
+            # (or never, where it is off): without them the planner picks poor indexes.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(f"Demo accounts (password: {password}):")
         for username, (full_name, role, where) in DEMO_ACCOUNTS.items():
             place = (

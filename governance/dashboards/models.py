@@ -1,0 +1,257 @@
+"""Summary tables of the leaders' dashboard, and the settings and ratings that feed the
+department ranking (DESIGN §5, §9)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.stats import COUNT_NAMES
+
+
+class _AbstractMeta:
+    abstract = True
+
+
+# The counts of ``events.stats`` as columns (one per count, all additive).
+StatCellBase = type(
+    "StatCellBase",
+    (models.Model,),
+    {
+        "__module__": __name__,
+        "Meta": _AbstractMeta,
+        **{name: models.BigIntegerField(default=0) for name in COUNT_NAMES},
+    },
+)
+
+
+class StatCell(StatCellBase):
+    """The counts of the cases of one area, logged on one day (or in one month), in total
+    or for one category / channel / colour / department.
+
+    Kept for every level (district, street, community, block), so that any dashboard reads
+    a few dozen rows whatever the number of cases. Block-day rows are computed from the
+    cases; every other row is a sum of them (``governance.dashboards.rollup``).
+    """
+
+    class Grain(models.TextChoices):
+        DAY = "d", _("day")
+        MONTH = "m", _("month")
+
+    class Dim(models.TextChoices):
+        TOTAL = "", _("total")
+        CATEGORY = "category", _("category")
+        CHANNEL = "channel", _("channel")
+        PRIORITY = "priority", _("colour")
+        DEPARTMENT = "department", _("department")
+
+    area_code = models.CharField(max_length=21)
+    level = models.CharField(max_length=12)
+    parent_code = models.CharField(max_length=21, blank=True)
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    bucket = models.DateField()
+    dim = models.CharField(max_length=12, choices=Dim.choices, blank=True)
+    key = models.CharField(max_length=40, blank=True)
+    # Block-day totals only: the next moment a running clock of an open case falls due, when
+    # the "overdue" count of the row changes with no transition at all.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dashboard summary row")
+        verbose_name_plural = _("dashboard summary rows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_code", "grain", "bucket", "dim", "key"], name="statcell_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["parent_code", "grain", "bucket", "dim"], name="statcell_parent_idx"
+            ),
+            # Blocks under an area: a prefix match (LIKE 'x%' needs pattern ops under C.UTF-8).
+            models.Index(
+                fields=["level", "dim", "grain", "area_code", "bucket"],
+                name="statcell_level_prefix_idx",
+                opclasses=["varchar_pattern_ops"] * 3 + ["varchar_pattern_ops", "date_ops"],
+            ),
+            # The roll-up sums a day's blocks under an area.
+            models.Index(
+                fields=["level", "grain", "bucket", "area_code"],
+                name="statcell_day_prefix_idx",
+                opclasses=[
+                    "varchar_pattern_ops",
+                    "varchar_pattern_ops",
+                    "date_ops",
+                    "varchar_pattern_ops",
+                ],
+            ),  # fmt: skip
+            models.Index(
+                fields=["next_due_at"],
+                condition=Q(next_due_at__isnull=False),
+                name="statcell_next_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.grain}{self.bucket} {self.dim}={self.key}"
+
+
+class DirtyCell(models.Model):
+    """A block-day whose cases changed: written in the same transaction as the change (a
+    timeline entry), claimed and removed by the roll-up, so nothing is lost or counted
+    twice when workers die or two roll-ups run at once."""
+
+    area_code = models.CharField(max_length=21)
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("changed summary cell")
+        verbose_name_plural = _("changed summary cells")
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.day}"
+
+
+class RollupState(models.Model):
+    """When the summary tables were last brought up to date (the dashboard's "as of")."""
+
+    name = models.CharField(max_length=20, unique=True, default="stats")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cells = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.finished_at}"
+
+
+def _share_validators():
+    # seed 001 (历下): the streets weigh not less than 30 % of a department's score.
+    return [MinValueValidator(0.3), MaxValueValidator(1.0)]
+
+
+class ScoringSettings(models.Model):
+    """How a district scores its departments (一事一考) and counts satisfaction (DESIGN §5)."""
+
+    district = models.OneToOneField(
+        "blocks.Area",
+        on_delete=models.PROTECT,
+        related_name="scoring_settings",
+        limit_choices_to={"level": "district"},
+        verbose_name=_("district"),
+    )
+    response_weight = models.FloatField(_("weight of the response rate"), default=1.0)
+    resolution_weight = models.FloatField(_("weight of the resolution rate"), default=1.0)
+    satisfaction_weight = models.FloatField(_("weight of the satisfaction rate"), default=1.0)
+    street_share = models.FloatField(
+        _("street's share of a department's score"),
+        default=0.30,
+        validators=_share_validators(),
+        help_text=_("At least 0.3 (seed 001: streets weigh at least 30 %)"),
+    )
+    basically_satisfied_factor = models.FloatField(
+        _("factor of “basically satisfied”"),
+        default=1.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+    )
+
+    class Meta:
+        verbose_name = _("scoring settings")
+        verbose_name_plural = _("scoring settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(street_share__gte=0.3, street_share__lte=1.0),
+                name="scoring_street_share_at_least_30",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.district)
+
+
+class TwoWayEvaluation(models.Model):
+    """双向评价 (seed 004): at the end of a period a street rates each department that
+    worked in it, and a department rates the street (0–100)."""
+
+    class Direction(models.TextChoices):
+        STREET_RATES_DEPARTMENT = "street_to_department", _("street rates department")
+        DEPARTMENT_RATES_STREET = "department_to_street", _("department rates street")
+
+    direction = models.CharField(_("direction"), max_length=24, choices=Direction.choices)
+    street = models.ForeignKey(
+        "blocks.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "street"},
+        verbose_name=_("street"),
+    )
+    department = models.ForeignKey(
+        "liaison.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    evaluated_at = models.DateTimeField(_("evaluated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("two-way evaluation")
+        verbose_name_plural = _("two-way evaluations")
+        ordering = ["-period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["direction", "street", "department", "period_start", "period_end"],
+                name="two_way_once_per_period",
+            ),
+            models.CheckConstraint(condition=Q(score__lte=100), name="two_way_score_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street} ↔ {self.department}: {self.score}"
+
+
+class ReportJob(models.Model):
+    """A monthly report being built by a worker: the page polls its progress bar."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("building")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    area_code = models.CharField(max_length=21)
+    month = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    steps = models.PositiveSmallIntegerField(default=5)
+    done_steps = models.PositiveSmallIntegerField(default=0)
+    content = models.BinaryField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report job")
+        verbose_name_plural = _("report jobs")
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.month:%Y-%m}"
+
+    @property
+    def percent(self) -> int:
+        return int(self.done_steps * 100 / self.steps) if self.steps else 0
+
+
+from governance.dashboards import signals  # noqa: E402, F401  (connects the receiver)

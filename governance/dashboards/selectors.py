@@ -1,0 +1,398 @@
+"""Reads of the leaders' dashboard: an area and a period, from the summary tables plus
+the live delta, scoped to the viewer (DESIGN §5, §9).
+
+Whole months come from month rows of ``StatCell``, the other days from day rows; what
+changed since the last roll-up is recomputed from the cases with the same formulas
+(``events.stats``). So the number of rows read depends on the number of areas and
+buckets, never on the number of cases, and each read is a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import reduce
+from operator import or_
+from urllib.parse import urlencode
+
+from django.db.models import Avg, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from blocks.models import Area
+from events import stats
+from events.models import Category, Channel, Event, Priority
+from events.selectors import event_queryset
+from governance.access import scope_for
+from governance.dashboards.models import (
+    DirtyCell,
+    ScoringSettings,
+    StatCell,
+    TwoWayEvaluation,
+)
+from governance.dashboards.rollup import LEVELS, block_rows, cells_q, day_bounds
+from liaison.models import Department
+
+PERIODS = (
+    ("today", _("Today")),
+    ("week", _("This week")),
+    ("month", _("This month")),
+    ("quarter", _("This quarter")),
+    ("year", _("This year")),
+    ("custom", _("Custom")),
+)
+CHILD_LENGTH = {6: 9, 9: 12, 12: 15}
+MAX_CUSTOM_DAYS = 3 * 366
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    start: date
+    end: date  # exclusive
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return day_bounds(self.start)[0], day_bounds(self.end)[0]
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def params(self) -> dict[str, str]:
+        if self.key == "custom":
+            return {
+                "period": "custom",
+                "from": self.start.isoformat(),
+                "to": self.last_day.isoformat(),
+            }
+        return {"period": self.key}
+
+
+def period_for(
+    key: str | None, *, today: date, start: date | None = None, end: date | None = None
+) -> Period:
+    """The period a picker value names; ``end`` of a custom period is its last day."""
+    key = key or "month"
+    if key == "custom" and start and end:
+        if end < start:
+            start, end = end, start
+        end = min(end, start + timedelta(days=MAX_CUSTOM_DAYS))
+        return Period("custom", start, end + timedelta(days=1))
+    tomorrow = today + timedelta(days=1)
+    if key == "today":
+        return Period(key, today, tomorrow)
+    if key == "week":
+        return Period(key, today - timedelta(days=today.weekday()), tomorrow)
+    if key == "quarter":
+        return Period(key, today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), tomorrow)
+    if key == "year":
+        return Period(key, today.replace(month=1, day=1), tomorrow)
+    return Period("month", today.replace(day=1), tomorrow)
+
+
+def visible_area(*, user, code: str | None) -> Area:
+    """The area whose dashboard the user asks for: one inside their scope, else 404."""
+    scope = scope_for(user)
+    code = (code or scope.home_area_code or "").strip()
+    if not code and scope.is_superuser:
+        # An administrator's scope is everything: start from the first district.
+        first = Area.objects.filter(level=Area.Level.DISTRICT).order_by("code").first()
+        code = first.code if first else ""
+    if not code or not scope.codes or not scope.covers(code):
+        raise Http404
+    try:
+        return Area.objects.get(code=code)
+    except Area.DoesNotExist:
+        raise Http404 from None
+
+
+def scoring_for(code: str) -> stats.Scoring:
+    row = ScoringSettings.objects.filter(district__code=code[:6]).first()
+    if row is None:
+        return stats.Scoring()
+    return stats.Scoring(
+        response=row.response_weight,
+        resolution=row.resolution_weight,
+        satisfaction=row.satisfaction_weight,
+        street_share=row.street_share,
+        basically_satisfied=row.basically_satisfied_factor,
+    )
+
+
+def _add(into: dict[str, int], counts: Mapping[str, int]) -> dict[str, int]:
+    for name in stats.COUNT_NAMES:
+        into[name] = into.get(name, 0) + int(counts.get(name) or 0)
+    return into
+
+
+def _empty() -> dict[str, int]:
+    return dict.fromkeys(stats.COUNT_NAMES, 0)
+
+
+class Reader:
+    """The counts of one area (and the areas under it) for one period.
+
+    Summary rows as of the last roll-up, plus the live delta: the block-days changed since
+    (their ``DirtyCell`` marks) or whose next clock has fallen due are recomputed from the
+    cases with the same formulas, and replace their summary rows. The delta is a handful of
+    block-days (what changed in the last half minute), so a read costs the same whatever
+    the number of cases, and every number is current.
+    """
+
+    MAX_DELTA_CELLS = 2000
+
+    def __init__(self, *, code: str, period: Period, now: datetime):
+        self.code, self.period, self.now = code, period, now
+        self.behind = False
+        self._delta: list[tuple[StatCell, int]] | None = None
+
+    # --- which summary rows ---------------------------------------------------------
+    def bucket_q(self) -> Q:
+        """Whole months from month rows, the days around them from day rows."""
+        start, end = self.period.start, self.period.end
+        first = start if start.day == 1 else _next_month(start)
+        last = first
+        while _next_month(last) <= end:
+            last = _next_month(last)
+        if last > first:
+            return (
+                Q(grain="m", bucket__gte=first, bucket__lt=last)
+                | Q(grain="d", bucket__gte=start, bucket__lt=first)
+                | Q(grain="d", bucket__gte=last, bucket__lt=end)
+            )
+        return Q(grain="d", bucket__gte=start, bucket__lt=end)
+
+    def _rows(self, **filters) -> QuerySet[StatCell]:
+        return StatCell.objects.filter(self.bucket_q(), **filters)
+
+    def delta(self) -> list[tuple[StatCell, int]]:
+        """Block-day rows to add (+1, fresh from the cases) and to take away (−1, the
+        summary's stale ones) for what changed since the last roll-up."""
+        if self._delta is not None:
+            return self._delta
+        start, end = self.period.start, self.period.end
+        limit = self.MAX_DELTA_CELLS + 1
+        marked = (
+            DirtyCell.objects.filter(area_code__startswith=self.code, day__gte=start, day__lt=end)
+            .values_list("area_code", "day")
+            .distinct()[:limit]
+        )
+        due = StatCell.objects.filter(
+            level="block", grain="d", dim="", next_due_at__lte=self.now,
+            area_code__startswith=self.code, bucket__gte=start, bucket__lt=end,
+        ).values_list("area_code", "bucket")[:limit]  # fmt: skip
+        pairs = sorted(set(marked) | set(due))
+        # Far behind (the roll-up is not running): read what can be read, and say so.
+        self.behind = len(pairs) > self.MAX_DELTA_CELLS
+        pairs = pairs[: self.MAX_DELTA_CELLS]
+        self._delta = []
+        if pairs:
+            fresh = block_rows(Event.objects.filter(cells_q(pairs)), now=self.now)
+            stale = StatCell.objects.filter(
+                reduce(or_, (Q(area_code=c, grain="d", bucket=d) for c, d in pairs))
+            )
+            self._delta = [(row, 1) for row in fresh] + [(row, -1) for row in stale]
+        return self._delta
+
+    def _apply(self, out: dict, *, dim: str, key) -> None:
+        """Add the delta rows of ``dim`` into ``out``, grouped by ``key(row)``."""
+        for row, sign in self.delta():
+            if row.dim != dim:
+                continue
+            group = key(row)
+            if group is None:
+                continue
+            target = out.setdefault(group, _empty())
+            for name in stats.COUNT_NAMES:
+                target[name] += sign * getattr(row, name)
+
+    @staticmethod
+    def _sums():
+        return {n: Sum(n) for n in stats.COUNT_NAMES}
+
+    def _grouped(self, rows: QuerySet, field: str) -> dict:
+        out: dict = defaultdict(_empty)
+        for row in rows.values(field).annotate(**self._sums()):
+            _add(out[row[field]], row)
+        return dict(out)
+
+    # --- reads ----------------------------------------------------------------------
+    def totals(self) -> dict[str, int]:
+        counts = _add(_empty(), self._rows(area_code=self.code, dim="").aggregate(**self._sums()))
+        out = {"": counts}
+        self._apply(out, dim="", key=lambda row: "")
+        return out[""]
+
+    def by(self, dim: str) -> dict[str, dict[str, int]]:
+        """Counts per category / channel / colour (``key`` is the id or the value)."""
+        out = self._grouped(self._rows(area_code=self.code, dim=dim), "key")
+        self._apply(out, dim=dim, key=lambda row: row.key)
+        return {k: v for k, v in out.items() if any(v.values())}
+
+    def children(self) -> dict[str, dict[str, int]]:
+        length = CHILD_LENGTH.get(len(self.code))
+        if length is None:
+            return {}
+        out = self._grouped(self._rows(parent_code=self.code, dim=""), "area_code")
+        self._apply(out, dim="", key=lambda row: row.area_code[:length])
+        return out
+
+    def blocks(self) -> dict[str, dict[str, int]]:
+        if len(self.code) >= 15:
+            return {self.code: self.totals()}
+        rows = self._rows(level="block", dim="", area_code__startswith=self.code)
+        out = self._grouped(rows, "area_code")
+        self._apply(out, dim="", key=lambda row: row.area_code)
+        return out
+
+    def departments(self) -> dict[int, dict[str, int]]:
+        out = self._grouped(self._rows(area_code=self.code, dim="department"), "key")
+        self._apply(out, dim="department", key=lambda row: row.key)
+        return {int(k): v for k, v in out.items() if any(v.values())}
+
+    def trend(self) -> tuple[str, list[tuple[date, dict[str, int]]]]:
+        """Counts per day (periods up to two months) or per month."""
+        grain = "d" if self.period.days <= 62 else "m"
+        start, end = self.period.start, self.period.end
+        if grain == "d":
+            rows = StatCell.objects.filter(
+                area_code=self.code, dim="", grain="d", bucket__gte=start, bucket__lt=end
+            )
+            out = self._grouped(rows, "bucket")
+            self._apply(out, dim="", key=lambda row: row.bucket)
+        else:
+            rows = (
+                StatCell.objects.filter(area_code=self.code, dim="")
+                .filter(self.bucket_q())
+                .annotate(month=TruncMonth("bucket"))
+            )
+            out = self._grouped(rows, "month")
+            self._apply(out, dim="", key=lambda row: row.bucket.replace(day=1))
+        # Every bucket of the period, empty ones too, so the line does not skip days.
+        buckets, cursor = [], start if grain == "d" else start.replace(day=1)
+        while cursor < end:
+            buckets.append(cursor)
+            cursor = cursor + timedelta(days=1) if grain == "d" else _next_month(cursor)
+        return grain, [(b, out.get(b, _empty())) for b in buckets]
+
+    def overdue_cases(self, *, user, limit: int = 20) -> list[Event]:
+        """Overdue open cases of the period, most overdue first: found through the summary
+        rows that count overdue cases (and the delta's), then read from the cases."""
+        pairs = set(
+            StatCell.objects.filter(
+                level="block", dim="", grain="d", overdue__gt=0,
+                area_code__startswith=self.code,
+                bucket__gte=self.period.start, bucket__lt=self.period.end,
+            )
+            .order_by("bucket")
+            .values_list("area_code", "bucket")[:300]
+        )  # fmt: skip
+        pairs |= {(row.area_code, row.bucket) for row, sign in self.delta() if sign > 0}
+        if not pairs:
+            return []
+        sets = stats.event_sets(self.now)
+        events = stats.with_facts(
+            event_queryset(user=user).filter(cells_q(pairs)), now=self.now, only={"f_overdue"}
+        )
+        return list(events.filter(sets["overdue"]).order_by("due_at", "created_at")[:limit])
+
+
+# --- labels ------------------------------------------------------------------------------
+def area_names(codes: Iterable[str]) -> dict[str, Area]:
+    return {
+        a.code: a for a in Area.objects.filter(code__in=list(codes)).only("code", "name", "level")
+    }
+
+
+def dim_labels(dim: str, keys: Iterable[str]) -> dict[str, str]:
+    if dim == "channel":
+        return {k: str(Channel(k).label) if k in Channel.values else k for k in keys}
+    if dim == "priority":
+        return {k: str(Priority(k).label) if k in Priority.values else k for k in keys}
+    ids = [int(k) for k in keys if str(k).isdigit()]
+    return {
+        str(c.pk): c.full_name for c in Category.objects.filter(pk__in=ids).select_related("parent")
+    }
+
+
+def two_way_scores(*, code: str, period: Period) -> tuple[dict[int, float], dict[str, float]]:
+    """Averages of the two-way evaluations (双向评价) of the period in the area: streets'
+    scores of departments, and departments' scores of streets."""
+    rows = TwoWayEvaluation.objects.filter(
+        street__code__startswith=code[:9] if len(code) >= 9 else code,
+        period_start__lt=period.end,
+        period_end__gte=period.start,
+    )
+    of_departments = {
+        r["department_id"]: round(r["avg"], 2)
+        for r in rows.filter(direction=TwoWayEvaluation.Direction.STREET_RATES_DEPARTMENT)
+        .values("department_id")
+        .annotate(avg=Avg("score"))
+    }
+    of_streets = {
+        r["street__code"]: round(r["avg"], 2)
+        for r in rows.filter(direction=TwoWayEvaluation.Direction.DEPARTMENT_RATES_STREET)
+        .values("street__code")
+        .annotate(avg=Avg("score"))
+    }
+    return of_departments, of_streets
+
+
+def department_ranking(
+    *, code: str, counts: Mapping[int, Mapping[str, int]], scoring: stats.Scoring,
+    two_way: Mapping[int, float],
+) -> list[dict]:  # fmt: skip
+    """一事一考: the departments with parts in the area's cases, by composite score."""
+    names = dict(Department.objects.filter(district__code=code[:6]).values_list("pk", "name"))
+    weights = scoring.rate_weights
+    ranking = []
+    for dept_id in set(counts) | set(two_way):
+        c = counts.get(dept_id) or _empty()
+        ranking.append(
+            {
+                "department_id": dept_id,
+                "name": names.get(dept_id, str(dept_id)),
+                "counts": c,
+                "parts": c["parts_dispatched"],
+                "response_rate": stats.response_rate(c, weights).as_dict(),
+                "resolution_rate": stats.resolution_rate(c, weights).as_dict(),
+                "satisfaction_rate": stats.satisfaction_rate(c, weights).as_dict(),
+                "return_rate": stats.return_rate(c, weights).as_dict(),
+                "avg_report_in_hours": stats.avg_report_in_hours(c, weights).value,
+                "case_score": stats.case_score(c, scoring),
+                "street_score": stats.street_score(c, two_way.get(dept_id)),
+                "two_way_score": two_way.get(dept_id),
+                "composite": stats.composite_score(c, scoring, two_way.get(dept_id)),
+            }
+        )
+    ranking.sort(key=lambda r: (r["composite"] is None, -(r["composite"] or 0), r["name"]))
+    for place, row in enumerate(ranking, 1):
+        row["rank"] = place
+    return ranking
+
+
+def case_list_url(*, code: str, period: Period, measure: str = "", **extra) -> str:
+    """The case list showing exactly the cases a number counts (same area, period, set)."""
+    start, end = period.bounds
+    params = {"area": code, "created_from": start.isoformat(), "created_to": end.isoformat()}
+    if measure:
+        params["measure"] = measure
+    params.update({k: v for k, v in extra.items() if v not in (None, "")})
+    return f"{reverse('events:list')}?{urlencode(params)}"
+
+
+def level_of_code(code: str) -> str:
+    return {length: level for level, length in LEVELS}.get(len(code), "block")

@@ -1,0 +1,162 @@
+"""Pages of the leaders' dashboard (领导驾驶舱): the dashboard of an area, the big screen
+(大屏), the data they refresh from, and the monthly report (page and XLSX)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from governance.audit import audit
+from governance.dashboards import board, reports
+from governance.dashboards.models import ReportJob
+from governance.dashboards.selectors import PERIODS, period_for, visible_area
+from governance.models import AuditEntry
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _period(request: HttpRequest, now):
+    return period_for(
+        request.GET.get("period"),
+        today=timezone.localdate(now),
+        start=_date(request.GET.get("from")),
+        end=_date(request.GET.get("to")),
+    )
+
+
+def _context(request: HttpRequest, code: str | None) -> dict:
+    now = timezone.now()
+    area = visible_area(user=request.user, code=code)
+    period = _period(request, now)
+    data = board.build(
+        user=request.user, area=area, period=period, now=now,
+        map_measure=request.GET.get("measure", "overdue"),
+    )  # fmt: skip
+    return {
+        "area": area,
+        "period": period,
+        "periods": PERIODS,
+        "data": data,
+        "map_measures": [(m, board.measure_label(m)) for m in board.MAP_MEASURES],
+        "data_url": reverse("dashboard:data", kwargs={"code": area.code})
+        + "?"
+        + request.GET.urlencode(),
+    }
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    area = visible_area(user=request.user, code=None)
+    url = reverse("dashboard:area", kwargs={"code": area.code})
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
+
+
+@login_required
+@require_GET
+def area_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "dashboards/dashboard.html", _context(request, code))
+
+
+@login_required
+@require_GET
+def big_screen(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "dashboards/big_screen.html", _context(request, code))
+
+
+@login_required
+@require_GET
+def dashboard_data(request: HttpRequest, code: str) -> JsonResponse:
+    """What the charts draw; the big screen polls it (auto-refresh)."""
+    return JsonResponse(_context(request, code)["data"], json_dumps_params={"ensure_ascii": False})
+
+
+def _month(request: HttpRequest) -> date:
+    today = timezone.localdate()
+    value = request.GET.get("month") or request.POST.get("month") or ""
+    try:
+        year, month = (int(p) for p in value.split("-")[:2])
+        return date(year, month, 1)
+    except ValueError:
+        # The last full month by default.
+        first = today.replace(day=1)
+        return (first - timezone.timedelta(days=1)).replace(day=1)
+
+
+@login_required
+@require_GET
+def monthly_report(request: HttpRequest, code: str) -> HttpResponse:
+    """The printable monthly report of a district or street."""
+    area = visible_area(user=request.user, code=code)
+    month = _month(request)
+    report = reports.monthly_report(user=request.user, area=area, month=month)
+    return render(
+        request, "dashboards/report.html", {"area": area, "month": month, "report": report}
+    )
+
+
+@login_required
+@require_POST
+def report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    """The monthly report as XLSX: built at once when small, else by a worker with a
+    progress bar. Personal data is masked; the export is audited."""
+    area = visible_area(user=request.user, code=code)
+    month = _month(request)
+    audit(
+        action=AuditEntry.Action.EXPORT, actor=request.user, request=request,
+        object_type="monthly_report", object_id=area.code, reason=f"{month:%Y-%m}",
+    )  # fmt: skip
+    job = ReportJob.objects.create(created_by=request.user, area_code=area.code, month=month)
+    if reports.is_large(area=area, month=month):
+        reports.queue(job)
+        return redirect("dashboard:report_job", pk=job.pk)
+    reports.run_job(job.pk)
+    return redirect("dashboard:report_download", pk=job.pk)
+
+
+def _job(request: HttpRequest, pk: int) -> ReportJob:
+    try:
+        return ReportJob.objects.get(pk=pk, created_by=request.user)
+    except ReportJob.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def report_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    template = (
+        "dashboards/_report_progress.html"
+        if request.headers.get("HX-Request")
+        else "dashboards/report_job.html"
+    )
+    return render(request, template, {"job": job})
+
+
+@login_required
+@require_GET
+def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    if job.status != ReportJob.Status.DONE or not job.content:
+        return redirect("dashboard:report_job", pk=job.pk)
+    import io
+
+    response = FileResponse(
+        io.BytesIO(bytes(job.content)),
+        as_attachment=True,
+        filename=f"monthly-report-{job.area_code}-{job.month:%Y-%m}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    return response

@@ -1,0 +1,274 @@
+"""The dashboard's pages, API and report for real users: scoped, read-only, every number a
+link to exactly the cases it counts, the same number of queries whatever the data."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from blocks.models import Posting
+from events import services
+from governance.dashboards import reports, rollup
+from governance.dashboards.models import ReportJob
+from tests.dashboard.conftest import NOW
+from tests.factories import UserFactory, post
+
+pytestmark = pytest.mark.django_db
+
+NOVEMBER = {"period": "custom", "from": "2026-11-01", "to": "2026-11-30"}
+
+
+@pytest.fixture
+def rolled(story):
+    rollup.rollup(now=NOW)
+    return story
+
+
+@pytest.fixture
+def at_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _get(client, user, url, **params):
+    client.force_login(user)
+    return client.get(url + ("?" + urlencode(params) if params else ""))
+
+
+def test_the_leader_lands_on_the_district_and_sees_the_numbers(rolled, client, at_now):
+    client.force_login(rolled.world.leader)
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and response["Location"] == "/dashboard/430302/"
+    response = _get(client, rolled.world.leader, "/dashboard/430302/", **NOVEMBER)
+    assert response.status_code == 200
+    data = response.context["data"]
+    assert {k["name"]: k["value"] for k in data["kpis"]} == {
+        "new": 10, "open": 6, "overdue": 4, "closed": 4, "rated": 4, "invalid": 1, "merged": 1,
+    }  # fmt: skip
+    html = response.content.decode()
+    # Every formula is a tooltip, in Chinese.
+    assert "按期办结率 = 在办理时限内办结的事件数 ÷ 已办结的事件数" in html
+    assert 'id="dashboard-data"' in html and "<script>" not in html
+    assert [c["name"] for c in data["children"]] == ["雨湖路街道", "城正街街道"]
+    assert data["children"][0]["url"] == "/dashboard/430302001/"
+    assert [d["name"] for d in data["departments"]][:2] == ["公安", "城管执法"]
+    assert {c["number"] for c in data["overdue_cases"]} == {
+        rolled.events[i].number for i in (6, 10, 11, 12)
+    }
+
+
+def test_every_number_opens_exactly_the_cases_it_counts(rolled, client, at_now):
+    leader = rolled.world.leader
+    data = _get(client, leader, "/dashboard/430302/", **NOVEMBER).context["data"]
+
+    def listed(url):
+        return client.get(url).context["page"].paginator.count
+
+    for kpi in data["kpis"]:
+        assert listed(kpi["link"]) == kpi["value"], kpi["name"]
+    for rate in data["rates"]:
+        # Parts are counted per department; the list shows their cases (E4 and E5 have two
+        # parts each).
+        parts = rate["name"] in ("response_rate", "return_rate")
+        if "numerator_link" in rate and not parts:
+            assert listed(rate["numerator_link"]) == rate["numerator"], rate["name"]
+        if "denominator_link" in rate and not parts:
+            expected = rate["denominator"] if "denominator" in rate else rate["count"]
+            assert listed(rate["denominator_link"]) == expected, rate["name"]
+    rates = {r["name"]: r for r in data["rates"]}
+    assert listed(rates["response_rate"]["denominator_link"]) == 2
+    assert listed(rates["return_rate"]["numerator_link"]) == 1
+    # A category's slice, a child's number, a department's row.
+    for item in data["breakdowns"]["category"] + data["breakdowns"]["channel"]:
+        assert listed(item["link"]) == item["value"]
+    for child in data["children"]:
+        assert listed(child["link"]) == child["new"]
+    gaj = next(d for d in data["departments"] if d["name"] == "公安")
+    assert listed(gaj["link"]) == 1
+    # The list keeps the counted set when it is filtered again.
+    page = client.get(data["kpis"][2]["link"]).content.decode()
+    assert 'name="measure" value="overdue"' in page
+
+
+def test_drill_down_one_level_at_a_time(rolled, client, at_now):
+    leader = rolled.world.leader
+    for code, new in (("430302001", 8), ("430302001001", 8), ("430302001001002", 3)):
+        response = _get(client, leader, f"/dashboard/{code}/", **NOVEMBER)
+        assert response.status_code == 200
+        assert response.context["data"]["counts"]["new"] == new
+    block = response.context["data"]
+    assert [a["code"] for a in block["ancestors"]] == ["430302", "430302001", "430302001001"]
+    assert block["children"] == []
+
+
+@pytest.mark.parametrize(
+    ("persona", "code", "status"),
+    [
+        ("leader", "430302002", 200),
+        ("dispatcher", "430302001", 200),
+        ("dispatcher", "430302", 404),  # a street sees its street only
+        ("dispatcher", "430302002", 404),
+        ("other_dispatcher", "430302001001001", 404),
+        ("supervisor", "430302001001001", 200),
+        ("supervisor", "430302001001002", 404),  # the neighbour block
+    ],
+)
+def test_each_sees_only_their_areas(rolled, client, at_now, persona, code, status):
+    user = getattr(rolled.world, persona)
+    assert _get(client, user, f"/dashboard/{code}/").status_code == status
+    assert _get(client, user, f"/dashboard/{code}/data.json").status_code == status
+    assert _get(client, user, "/api/stats/summary/", area=code).status_code == status
+
+
+def test_a_department_officer_has_no_dashboard(rolled, client):
+    officer = rolled.depts.cgzf.officer
+    assert _get(client, officer, "/dashboard/").status_code == 404
+    assert _get(client, officer, "/api/stats/summary/").status_code == 404
+    client.logout()
+    assert client.get("/dashboard/430302/").status_code == 302  # to the login page
+    assert client.get("/api/stats/summary/").status_code in (401, 403)
+
+
+def test_a_street_leader_sees_the_street_by_default(rolled, client, at_now):
+    boss = UserFactory(username="street_leader")
+    post(boss, rolled.world.other_street, Posting.Role.LEADER)
+    body = _get(client, boss, "/api/stats/summary/", **{"from": "2026-11-01", "to": "2026-11-30"})
+    body = body.json()
+    assert body["area"]["code"] == "430302002"
+    assert body["counts"]["new"] == 2 and body["response_rate"]["numerator"] == 1
+    # The API asks for both ends of a custom period.
+    assert _get(client, boss, "/api/stats/summary/", to="2026-11-30").status_code == 400
+
+
+def test_the_nav_links_the_dashboard_for_leaders_and_street_staff(rolled, client):
+    for persona, shown in (("leader", True), ("dispatcher", True), ("supervisor", True),
+                           ("governor", False)):  # fmt: skip
+        page = _get(client, getattr(rolled.world, persona), "/events/").content.decode()
+        assert ('href="/dashboard/"' in page) is shown, persona
+
+
+def test_big_screen_and_its_data(rolled, client, at_now):
+    leader = rolled.world.leader
+    page = _get(client, leader, "/dashboard/430302/screen/", **NOVEMBER).content.decode()
+    assert 'class="big-screen"' in page and 'data-refresh-seconds="60"' in page
+    data = _get(client, leader, "/dashboard/430302/data.json", **NOVEMBER).json()
+    assert data["counts"]["overdue"] == 4 and data["area"]["code"] == "430302"
+    assert len(data["map"]["values"]) == 3  # every block of the district, with or without cases
+
+
+def test_queries_per_dashboard_do_not_grow_with_data(rolled, client, at_now):
+    leader = rolled.world.leader
+    client.force_login(leader)
+    url = "/dashboard/430302/?" + urlencode({**NOVEMBER, "measure": "on_time_rate"})
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    w = rolled.world
+    for i in range(12):
+        block = (w.block, w.neighbour_block, w.far_block)[i % 3]
+        actor = {w.block: w.governor, w.neighbour_block: w.neighbour, w.far_block: w.far_governor}[
+            block
+        ]
+        event = services.event_log(actor=actor, block=block, category=w.category,
+                                   description=f"more {i}", now=NOW.replace(day=1 + i))  # fmt: skip
+        services.event_resolve(actor=actor, event_id=event.pk, note="done",
+                               now=NOW.replace(day=1 + i, hour=12))  # fmt: skip
+    rollup.rollup(now=NOW)
+    assert client.get(url).context["data"]["counts"]["new"] == 22
+    assert queries() == before
+
+
+def test_monthly_report_page_and_xlsx_with_personal_data_masked(rolled, client, at_now):
+    leader = rolled.world.leader
+    page = _get(client, leader, "/dashboard/430302/report/", month="2026-11")
+    assert page.status_code == 200
+    report = page.context["report"]
+    assert report["counts"]["new"] == 10
+    assert [r["name"] for r in report["by_area"]] == ["雨湖路街道", "城正街街道"]
+    html = page.content.decode()
+    assert "13812345678" not in html and "138****5678" in html and "王**" in html
+
+    client.force_login(leader)
+    response = client.post("/dashboard/430302/report.xlsx", {"month": "2026-11"})
+    assert response.status_code == 302
+    download = client.get(response["Location"])
+    book = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert len(book.sheetnames) == 5
+    summary, by_street, by_department, by_category, overdue = (book[n] for n in book.sheetnames)
+    values = list(summary.iter_rows(values_only=True))
+    assert any(row[2:4] == (3, 5) for row in values)  # on-time rate 3 / 5
+    assert [r[1] for r in by_street.iter_rows(min_row=2, values_only=True)] == [
+        "雨湖路街道",
+        "城正街街道",
+    ]
+    assert by_department.cell(row=2, column=2).value == "公安"
+    assert by_category.max_row >= 3
+    rows = list(overdue.iter_rows(min_row=2, values_only=True))
+    # Open and overdue: E6 E10 E11 E12; resolved late: E2 (E11 counted once).
+    assert {r[0] for r in rows} == {rolled.events[i].number for i in (2, 6, 10, 11, 12)}
+    assert all(r[9] in ("138****5678", "") and "明" not in (r[8] or "") for r in rows)
+
+
+def test_a_large_report_is_built_by_a_worker_with_a_progress_bar(
+    rolled, client, at_now, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(reports, "LARGE_REPORT_CASES", 5)
+    sent = []
+    from governance.dashboards import tasks
+
+    monkeypatch.setattr(tasks.build_report, "delay", lambda pk: sent.append(pk))
+    client.force_login(rolled.world.leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/dashboard/430302001/report.xlsx", {"month": "2026-11"})
+    job = ReportJob.objects.get()
+    assert sent == [job.pk] and response["Location"] == f"/dashboard/reports/{job.pk}/"
+    progress = client.get(response["Location"]).content.decode()
+    assert 'data-status="queued"' in progress and "hx-trigger" in progress
+    assert client.get(f"/dashboard/reports/{job.pk}/download/").status_code == 302  # not yet
+    tasks.build_report(job.pk)  # what the worker runs
+    job.refresh_from_db()
+    assert job.status == "done" and job.percent == 100
+    fragment = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-status="done"' in fragment and "hx-trigger" not in fragment
+    # Somebody else's report is not there for them.
+    other = rolled.world.dispatcher
+    client.force_login(other)
+    assert client.get(f"/dashboard/reports/{job.pk}/download/").status_code == 404
+
+
+def test_an_administrator_enters_a_two_way_evaluation(rolled, client, admin_user):
+    from django.urls import reverse
+
+    from governance.dashboards.models import TwoWayEvaluation
+
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:governance_twowayevaluation_add"),
+        {
+            "direction": "street_to_department", "street": rolled.world.street.pk,
+            "department": rolled.depts.scjg.department.pk, "period_start": "2026-11-01",
+            "period_end": "2026-11-30", "score": "80", "comment": "配合积极",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    evaluation = TwoWayEvaluation.objects.get()
+    assert evaluation.evaluated_by == admin_user and evaluation.score == 80
+    with time_machine.travel(NOW, tick=False):
+        data = client.get("/dashboard/430302/?period=custom&from=2026-11-01&to=2026-11-30")
+    scjg = next(d for d in data.context["data"]["departments"] if d["name"] == "市场监管")
+    assert scjg["two_way_score"] == 80 and scjg["street_score"] == 70.0
+
+
+def test_an_administrator_starts_from_the_first_district(rolled, client, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/dashboard/")["Location"] == "/dashboard/430302/"
