@@ -47,6 +47,9 @@ PERIODS = (
 )
 CHILD_LENGTH = {6: 9, 9: 12, 12: 15}
 MAX_CUSTOM_DAYS = 3 * 366
+# Later days are clamped: a period or month near date.max overflowed the date arithmetic (a
+# 500 for ?to=9999-12-31, found by the URL walk's follow-up probes). No data lies that far.
+LATEST_DAY = date(9000, 1, 1)
 
 
 def _next_month(day: date) -> date:
@@ -87,6 +90,7 @@ def period_for(
     """The period a picker value names; ``end`` of a custom period is its last day."""
     key = key or "month"
     if key == "custom" and start and end:
+        start, end = min(start, LATEST_DAY), min(end, LATEST_DAY)
         if end < start:
             start, end = end, start
         end = min(end, start + timedelta(days=MAX_CUSTOM_DAYS))
@@ -107,6 +111,8 @@ def visible_area(*, user, code: str | None) -> Area:
     """The area whose dashboard the user asks for: one inside their scope, else 404."""
     scope = scope_for(user)
     code = (code or scope.home_area_code or "").strip()
+    if "\x00" in code:
+        raise Http404  # PostgreSQL refuses NUL in text: a 500, not "not there", otherwise
     if not code and scope.is_superuser:
         # An administrator's scope is everything: start from the first district.
         first = Area.objects.filter(level=Area.Level.DISTRICT).order_by("code").first()

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from governance.audit import audit
 from governance.dashboards import board, reports
 from governance.dashboards.models import ReportJob
-from governance.dashboards.selectors import PERIODS, period_for, visible_area
+from governance.dashboards.selectors import LATEST_DAY, PERIODS, period_for, visible_area
 from governance.models import AuditEntry
 
 
@@ -88,7 +88,7 @@ def _month(request: HttpRequest) -> date:
     value = request.GET.get("month") or request.POST.get("month") or ""
     try:
         year, month = (int(p) for p in value.split("-")[:2])
-        return date(year, month, 1)
+        return min(date(year, month, 1), LATEST_DAY)  # 9999-12 has no next month
     except ValueError:
         # The last full month by default.
         first = today.replace(day=1)

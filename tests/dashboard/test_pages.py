@@ -272,3 +272,37 @@ def test_an_administrator_enters_a_two_way_evaluation(rolled, client, admin_user
 def test_an_administrator_starts_from_the_first_district(rolled, client, admin_user):
     client.force_login(admin_user)
     assert client.get("/dashboard/")["Location"] == "/dashboard/430302/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/430302/?period=custom&from=9999-12-01&to=9999-12-31",
+        "/dashboard/430302/data.json?period=custom&from=9999-12-31&to=9999-12-31",
+        "/dashboard/430302/report/?month=9999-12",
+        "/api/stats/summary/?area=430302&from=9999-12-01&to=9999-12-31",
+    ],
+)
+def test_a_period_at_the_end_of_the_calendar_is_empty_not_a_server_error(
+    rolled, client, admin_user, url
+):
+    """Follow-up probes of the URL walk: the last days a date can hold overflowed the
+    period's arithmetic (the day after, the next month): a 500. They are clamped."""
+    client.force_login(admin_user)
+    response = client.get(url)
+    assert response.status_code == 200
+    if url.startswith("/api/"):
+        assert response.json()["from"] == "9000-01-01"
+
+
+def test_the_report_of_the_last_month_a_date_holds_is_built(rolled, client, admin_user):
+    client.force_login(admin_user)
+    response = client.post("/dashboard/430302/report.xlsx", {"month": "9999-12"})
+    assert response.status_code == 302
+    assert ReportJob.objects.get(created_by=admin_user).month.year == 9000
+
+
+def test_an_area_code_with_a_nul_byte_is_not_there(rolled, client, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/dashboard/%00/").status_code == 404
+    assert client.get("/api/stats/summary/?area=%00").status_code == 400  # DRF's own check

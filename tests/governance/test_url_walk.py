@@ -65,6 +65,7 @@ from tests.governance.access_table import (
     TABLE,
     Entry,
 )
+from tests.governance.walk_world_more import build_more
 
 Role = Posting.Role
 
@@ -383,6 +384,7 @@ def walk_world(django_db_setup, django_db_blocker):
         cache.clear()
         world = build_world()
         extend_world_for_api(world)
+        world.more = build_more(world)  # access_table_more.py's objects
         clients = {}
         for persona in PERSONAS:
             clients[persona] = Client()

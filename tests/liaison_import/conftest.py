@@ -3,21 +3,16 @@ administrator of another district; files built the way a clerk's spreadsheet loo
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
-from pathlib import Path
 
-import polib
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils.translation import trans_real
 from openpyxl import Workbook
 
 from blocks.models import Posting
 from tests.factories import UserFactory, area, post
 
-PENDING_CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "pending" / "feat-duty.po"
 DUTY_HEADER = ["序号", "事项", "分类编码", "主体责任部门", "配合责任部门", "备注"]
 STREET_HEADER = ["序号", "事项", "分类编码"]
 
@@ -60,21 +55,3 @@ def csv_file(rows, header=STREET_HEADER, name="清单.csv", encoding="utf-8-sig"
     writer.writerow(header)
     writer.writerows(rows)
     return SimpleUploadedFile(name, buffer.getvalue().encode(encoding), "text/csv")
-
-
-@pytest.fixture
-def chinese_catalogue():
-    """The zh-hans catalogue with this branch's pending messages merged in, as the lead's
-    merge will ship it (the compiled .mo of the branch does not have them yet)."""
-    translation = trans_real.translation("zh-hans")
-    original = translation._catalog
-    patched = copy.deepcopy(original)
-    for entry in polib.pofile(str(PENDING_CATALOGUE)):
-        if entry.msgid_plural:
-            for index, text in entry.msgstr_plural.items():
-                patched[(entry.msgid, int(index))] = text
-        elif entry.msgstr:
-            patched[entry.msgid] = entry.msgstr
-    translation._catalog = patched
-    yield
-    translation._catalog = original

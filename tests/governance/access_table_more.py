@@ -1,0 +1,101 @@
+"""More entries of the URL walk's table (tests/governance/access_table.py, whose docstring says
+how to write one): the leaders' dashboard (``/dashboard/``, ``/api/stats/summary/``) and the
+duty lists' import (``/duties/``). Kept in their own file so that branches adding URLs at the
+same time do not collide; ``access_table.TABLE`` takes them in at its end.
+
+The objects they need beyond the walk's world are made by ``build_more``
+(tests/governance/walk_world_more.py), reached as ``w.more``."""
+
+from __future__ import annotations
+
+from tests.governance.access_table import (
+    ADMIN,
+    BLOCK_VIEWERS,
+    GOV,
+    LEADER,
+    POSTED,
+    POSTED_STAFF,
+    SIGNED_IN,
+    Entry,
+)
+
+# The numbers of an area are read by whoever's scope covers it (governance/dashboards/
+# selectors.visible_area): for block A its governor, its street's desk, the district's leader
+# and the administrator; the neighbour, a block of another street and the departments get 404.
+AREA_NUMBERS = BLOCK_VIEWERS
+# Everyone posted to an area (and the leader) has a dashboard of their own; a department's
+# officer has none (404).
+AREA_STAFF = POSTED_STAFF | {LEADER}
+# The duty lists are the district's: its administrators import them, administrators of its
+# streets read them (liaison/imports.may_read). No persona but the superuser is an
+# administrator: a street's desk (dispatcher) does not read them.
+DUTY_ADMINS = frozenset({ADMIN})
+
+
+class Upload(str):
+    """A file for a POST body the walk can send again and again (each persona re-reads it)
+    and that the walk's PATCH/DELETE can send as JSON (it is a ``str``: its name)."""
+
+    content: bytes
+
+    def __new__(cls, name: str, content: bytes) -> Upload:
+        upload = super().__new__(cls, name)
+        upload.content = content
+        return upload
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    def read(self, *args) -> bytes:
+        return self.content
+
+
+def _block(w) -> str:
+    return w.block.code
+
+
+MORE: dict[str, Entry] = {
+    # --- the leaders' dashboard -----------------------------------------------------------
+    "dashboard:home": Entry(get=AREA_STAFF, note="redirects to one's own area; admin: a district"),
+    "dashboard:area": Entry(get=AREA_NUMBERS, params={"code": _block}),
+    "dashboard:big_screen": Entry(get=AREA_NUMBERS, params={"code": _block}),
+    "dashboard:data": Entry(get=AREA_NUMBERS, params={"code": _block}),
+    "dashboard:report": Entry(get=AREA_NUMBERS, params={"code": _block}, query="month=2026-11"),
+    # An export (issue 10): read-only leaders may export too, and every export is audited.
+    "dashboard:report_xlsx": Entry(
+        post=AREA_NUMBERS,
+        audited=POSTED,
+        params={"code": _block},
+        body=lambda w: {"month": "2026-11"},
+    ),
+    # A report job is its starter's only (the governor started the world's): 404 to others.
+    "dashboard:report_job": Entry(
+        get=frozenset({GOV}), params={"pk": lambda w: w.more.report_job.pk}
+    ),
+    "dashboard:report_download": Entry(
+        get=frozenset({GOV}), params={"pk": lambda w: w.more.report_job.pk}
+    ),
+    # IsAuthenticated, then the asked area must be inside the scope (404 otherwise).
+    "api-stats-summary": Entry(
+        get=AREA_NUMBERS, query="area=430302001001001&from=2026-11-01&to=2026-11-30"
+    ),
+    # --- the duty lists' import (liaison/import_views.py) ---------------------------------
+    "duties:home": Entry(get=DUTY_ADMINS, note="redirects to the user's district; 404 to others"),
+    # An empty list: the header and one made-up example row, no data of any district.
+    "duties:template": Entry(get=SIGNED_IN, params={"kind": "own"}),
+    # One's own last report, kept in the cache by user: without one, a redirect to /duties/
+    # with a message (which is a 404 for those who read no list). Nobody reads another's.
+    "duties:report": Entry(get=SIGNED_IN, note="only one's own report exists for one"),
+    "duties:import": Entry(
+        get=DUTY_ADMINS,
+        post=DUTY_ADMINS,
+        audited=POSTED,
+        params={"code": lambda w: w.district.code},
+        # The template's example row is a valid "own duties" list of one item.
+        body=lambda w: {"kind": "own", "file": Upload("own.xlsx", w.more.own_list)},
+    ),
+    "duties:download": Entry(
+        get=DUTY_ADMINS, params={"code": lambda w: w.district.code, "kind": "duty"}
+    ),
+}
