@@ -12,6 +12,7 @@ Conventions, the same as every resource under /api/:
 
 from __future__ import annotations
 
+import functools
 import re
 from contextlib import contextmanager
 from datetime import UTC
@@ -24,7 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
@@ -76,13 +82,24 @@ def post_action(*, request, response=s.EventDetailSerializer, code=200, photos=F
 
     def decorate(method):
         parsers = [JSONParser, MultiPartParser] if photos else [JSONParser]
+
+        # The router also mounts every action with a format suffix (``accept.json``) and
+        # passes ``format``: taken here, or each such URL was a 500 (the URL walk found it).
+        @functools.wraps(method)
+        def without_format(self, request, *args, format=None, **kwargs):
+            return method(self, request, *args, **kwargs)
+
         # extend_schema goes outside: @action replaces the kwargs where it keeps the schema.
         return extend_schema(
             request=request,
             responses={code: response, **WRITE_ERRORS},
             parameters=[IDEMPOTENCY_PARAMETER],
             summary=(method.__doc__ or "").strip().split("\n")[0] or None,
-        )(action(detail=True, methods=["post"], parser_classes=parsers, **kw)(idempotent(method)))
+        )(
+            action(detail=True, methods=["post"], parser_classes=parsers, **kw)(
+                idempotent(without_format)
+            )
+        )
 
     return decorate
 
@@ -118,8 +135,18 @@ def _since(field: str, lookup: str, label: str) -> UtcDateTimeFilter:
     return UtcDateTimeFilter(field_name=field, lookup_expr=lookup, label=gettext_lazy(label))
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class DepartmentIdFilter(django_filters.ModelChoiceFilter):
+    """A department by id: said so in the schema (its filter method has no type to read)."""
+
+
 class ApiEventFilter(EventFilter):
     """The case lists' filters (events/filters.py), with matters by code for apps."""
+
+    department = DepartmentIdFilter(
+        queryset=EventFilter.base_filters["department"].queryset,
+        method="filter_department", label=gettext_lazy("Department"),
+    )  # fmt: skip
 
     created_from = _since("created_at", "gte", "Logged from")
     created_to = _since("created_at", "lt", "Logged before")

@@ -210,3 +210,22 @@ def test_deadline_change_request_decide_and_resume(world, api):
     assert {c["kind"]: c["state"] for c in resumed.json()["clocks"]}["resolve"] == "running"
     other = api(world.governor).post(url + "deadline_resume/", {"clock": 999999}, format="json")
     assert other.status_code == 400 and "clock" in other.json()["errors"]
+
+
+def test_actions_answer_their_format_suffix(world, depts, api):
+    """The URL walk found every action asked with its router's format suffix (``accept.json``)
+    a 500: DRF passes ``format`` and the actions did not take it. Now the suffix is the same
+    action, to the same people."""
+    event = pending(world)
+    outsider = api(world.neighbour).post(f"/api/events/{event.number}/accept.json")
+    assert outsider.status_code == 404
+    response = api(world.governor).post(f"/api/events/{event.number}/accept.json")
+    assert response.status_code == 200 and response.json()["status"] == Status.IN_BLOCK
+    event = services.event_dispatch(
+        actor=world.dispatcher, event_id=whistled(world).pk, lead=depts.cgzf.department
+    )
+    part = event.assignments.get(department=depts.cgzf.department)
+    url = f"/api/assignments/{part.pk}/report_in.json"
+    assert api(depts.zjj.officer).post(url).status_code == 404
+    response = api(depts.cgzf.officer).post(url)
+    assert response.status_code == 200 and response.json()["state"] == "reported_in"

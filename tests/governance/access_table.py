@@ -132,6 +132,148 @@ class Entry:
 DEFAULT_PARAMS: dict[str, str] = {"format": "json", "fmt": "json"}
 POSTED, VIEWED = frozenset({"POST"}), frozenset({"GET"})
 
+
+# --- the events REST API (events/api.py): /api/events/, /api/assignments/, /api/hotline/ ----
+# Kept apart from TABLE (merged into it at the end of this module). Every caller signs in
+# (401 otherwise); a case or part outside the caller's scope is a 404, in scope but not theirs
+# to act on a 403; the leader only reads. "The block's staff" includes its street's desk, as
+# on the pages (Scope.can_act_in_block: events:action is CASE_ACTORS too); revealing a phone
+# stays with the current handler. Extra objects: ``extend_world_for_api`` in the walk.
+def _case(attr: str) -> dict[str, Callable[[Any], Any]]:
+    return {"id": lambda w: getattr(w, attr).number}
+
+
+def _part(attr: str) -> dict[str, Callable[[Any], Any]]:
+    return {"pk": lambda w: getattr(w, attr).pk}
+
+
+API_EVENTS: dict[str, Entry] = {
+    "event-list": Entry(
+        get=SIGNED_IN,
+        post=CASE_ACTORS,
+        body=lambda w: {
+            "block": w.block.code,
+            "category": w.category.code,
+            "description": "楼道堆放杂物",
+            "reporter_phone": "13812345678",
+        },  # fmt: skip
+        note="each reads their own scope; the block's staff or its street log",
+    ),
+    "event-detail": Entry(
+        get=CASE_VIEWERS | {DEPT},
+        params=_case("dispatched"),
+        note="the department it was dispatched to reads it too",
+    ),
+    "event-accept": Entry(
+        post=CASE_ACTORS, params=_case("pending"), body=lambda w: {"expected_status": "pending"}
+    ),
+    "event-resolve": Entry(
+        post=CASE_ACTORS, params=_case("processing"), body=lambda w: {"note": "已清理"}
+    ),
+    "event-invalidate": Entry(
+        post=CASE_ACTORS, params=_case("pending"), body=lambda w: {"reason": "重复来电"}
+    ),
+    "event-merge": Entry(
+        post=CASE_ACTORS,
+        params=_case("pending"),
+        body=lambda w: {"into": w.merge_target.number},
+    ),
+    "event-whistle": Entry(
+        post=CASE_ACTORS,
+        params=_case("processing"),
+        body=lambda w: {"reason": "law_enforcement"},
+    ),
+    "event-verify": Entry(post=CASE_ACTORS, params=_case("resolved"), body=lambda w: {}),
+    "event-rework": Entry(
+        post=CASE_ACTORS, params=_case("resolved"), body=lambda w: {"note": "仍有杂物"}
+    ),
+    "event-rate": Entry(
+        post=CASE_ACTORS,
+        params=_case("closed"),
+        body=lambda w: {"satisfaction": "satisfied", "resolved": True},
+        note="staff record the resident's answer to the callback",
+    ),
+    "event-dispatch": Entry(
+        post=STREET_DESK, params=_case("escalated"), body=lambda w: {"lead": w.cgzf.code}
+    ),
+    "event-comment": Entry(
+        post=CASE_ACTORS,
+        params=_case("dispatched"),
+        body=lambda w: {"note": "已联系摊主"},
+        note="the area's people but the read-only leader; the department that reads the "
+        "case may not comment on it (event_comment checks the area only)",
+    ),
+    "event-evaluate": Entry(
+        post=STREET_DESK,
+        params=_case("closed"),
+        body=lambda w: {
+            "assignment": w.closed_part.pk,
+            "response": 5,
+            "handling": 4,
+            "attitude": 5,
+        },
+    ),  # fmt: skip
+    "event-reveal-phone": Entry(
+        audited=POSTED,
+        post=BLOCK_HANDLERS,
+        params=_case("pending"),
+        body=lambda w: {"reason": "回电居民"},
+        reveals=True,
+        note="the current handler only; the reveal is audited",
+    ),
+    "event-deadline-change": Entry(
+        post=CASE_ACTORS,
+        params=_case("pending"),
+        body=lambda w: {
+            "clock": w.pending_clock.pk,
+            "kind": "extend",
+            "reason": "居民外出",
+            "extra_working_days": 2,
+        },
+        note="whoever handles that clock: the block's response clock here",
+    ),  # fmt: skip
+    "event-deadline-resume": Entry(
+        post=CASE_ACTORS,
+        params=_case("suspended"),
+        body=lambda w: {"clock": w.suspended_clock.pk},
+    ),
+    "event-deadline-decide": Entry(
+        post=STREET_DESK,
+        params=_case("dispatched"),
+        body=lambda w: {"change": w.clock_change.pk, "approve": True},
+        note="never on one's own request",
+    ),
+    "assignment-list": Entry(get=SIGNED_IN, note="officers see their departments' parts only"),
+    "assignment-detail": Entry(get=frozenset({DEPT}), params=_part("dispatched_part")),
+    "assignment-report-in": Entry(
+        post=frozenset({DEPT}), params=_part("dispatched_part"), body=lambda w: {}
+    ),
+    "assignment-feedback": Entry(
+        post=frozenset({DEPT}), params=_part("reported_part"), body=lambda w: {"note": "已劝离"}
+    ),
+    "assignment-return": Entry(
+        post=frozenset({DEPT}),
+        params=_part("dispatched_part"),
+        body=lambda w: {"reason": "not_our_duty", "note": "属住建职责"},
+    ),
+    "api-hotline-import": Entry(
+        post=frozenset({GOV, DISP, ADMIN}),
+        body=lambda w: {
+            "rows": [
+                {
+                    "number": "12345-WALK-1",
+                    "description": "夜间施工噪音",
+                    "matter": w.category.code,
+                    "block_code": w.block.code,
+                    "phone": "13812345678",
+                }
+            ]
+        },
+        note="posted staff only, rows only into their own blocks (the neighbour's: refused)",
+    ),  # fmt: skip
+}
+
+
 TABLE: dict[str, Entry] = {
     # --- accounts -------------------------------------------------------------------------
     "home": Entry(get=SIGNED_IN),
@@ -775,6 +917,8 @@ TABLE: dict[str, Entry] = {
         note="DEBUG only; in production nginx serves uploads under unguessable names",
     ),
 }
+
+TABLE.update(API_EVENTS)
 
 from tests.governance.access_table_more import MORE  # noqa: E402  (dashboard, duty lists)
 

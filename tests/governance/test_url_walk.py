@@ -238,7 +238,6 @@ def build_world() -> SimpleNamespace:
         status=TerritoryImport.Status.DONE,
     )  # fmt: skip
     Open311Client.objects.create(name="walk", api_key="walk-open311-key")
-    cache.set(f"hotline-report:{users[GOV].pk}", hotline.ImportReport(), timeout=3600)
     links = build_links(users, district, street, block, category, cgzf)
     return SimpleNamespace(
         community=block.parent, neighbour_block=neighbour_block, links=links,
@@ -250,6 +249,45 @@ def build_world() -> SimpleNamespace:
         governor_posting=Posting.objects.get(user=users[GOV]),
         open311_key="walk-open311-key",
         photo_path=photographed.photos.get().thumbnail.name,
+    )  # fmt: skip
+
+
+def extend_world_for_api(world: SimpleNamespace) -> None:
+    """The cases the events API's actions need besides build_world's (access_table.API_EVENTS):
+    one accepted, one resolved, one whose clock stands suspended, a case to merge into, and a
+    department's part already reported in."""
+    users, block, category = world.users, world.block, world.category
+
+    def logged(text: str):
+        return services.event_log(
+            actor=None, block=block, category=category, description=text,
+            reporter_phone=RESIDENT_PHONE, reporter_name=RESIDENT_NAME,
+        )  # fmt: skip
+
+    def accepted(text: str):
+        return services.event_accept(actor=users[GOV], event_id=logged(text).pk)
+
+    processing = accepted("店外经营占道")
+    resolved = services.event_resolve(
+        actor=users[GOV], event_id=accepted("早点摊占道").pk, note="已劝离"
+    )
+    suspended = accepted("摊主联系不上")
+    clock = suspended.deadlines.get(met_at__isnull=True, cancelled_at__isnull=True)
+    change = services.deadline_change_request(
+        actor=users[GOV], deadline_id=clock.pk, kind="suspend", reason="居民外出"
+    )
+    services.deadline_change_decide(actor=users[DISP], change_id=change.pk, approve=True)
+    reported = services.event_dispatch(
+        actor=users[DISP],
+        event_id=services.event_whistle(
+            actor=users[GOV], event_id=accepted("水果摊占道").pk, reason="law_enforcement"
+        ).pk,
+        lead=world.cgzf,
+    ).assignments.get(department=world.cgzf)
+    services.assignment_report_in(actor=users[DEPT], assignment_id=reported.pk)
+    world.__dict__.update(
+        processing=processing, resolved=resolved, suspended=suspended, suspended_clock=clock,
+        merge_target=logged("同一路边摊占道"), reported_part=reported,
     )  # fmt: skip
 
 
@@ -339,12 +377,13 @@ def build_links(users, district, street, block, category, cgzf) -> SimpleNamespa
 
 
 @pytest.fixture(scope="module")
-def walk(django_db_setup, django_db_blocker):
+def walk_world(django_db_setup, django_db_blocker):
     """The world and one logged-in client per persona, for the whole module; rolled back at
     the end like any test's data."""
     with django_db_blocker.unblock(), transaction.atomic():
         cache.clear()
         world = build_world()
+        extend_world_for_api(world)
         world.more = build_more(world)  # access_table_more.py's objects
         clients = {}
         for persona in PERSONAS:
@@ -354,6 +393,15 @@ def walk(django_db_setup, django_db_blocker):
         yield SimpleNamespace(world=world, clients=clients)
         transaction.set_rollback(True)
         cache.clear()
+
+
+@pytest.fixture
+def walk(walk_world):
+    """The module's world, with the governor's last hotline report in the cache: every test
+    starts with an empty cache (tests/conftest.py), so it is put back for each."""
+    governor = walk_world.world.users[GOV]
+    cache.set(f"hotline-report:{governor.pk}", hotline.ImportReport(), timeout=3600)
+    return walk_world
 
 
 # --- asking -----------------------------------------------------------------------------------
@@ -407,6 +455,8 @@ def ask(client: Client, method: str, path: str, body: dict | None):
             response = client.get(path)
         elif method == "POST":
             response = client.post(path, body or {})
+            if response.status_code == 415:  # a JSON-only API endpoint (events/api.py)
+                response = client.post(path, json.dumps(body or {}), "application/json")
         else:  # as an API client sends them
             response = client.generic(
                 method, path, json.dumps(body or {}), content_type="application/json"
