@@ -314,3 +314,39 @@ def test_the_street_desk_whistles_up_from_the_dispatch_page(client, world, depts
     # the case page offers the district's desk the dispatch, and the street nothing more
     page = client.get(f"/events/{event.number}/").content.decode()
     assert "/whistle_district/" not in page
+
+
+def test_each_console_tab_counts_the_cases_it_lists(client, world, depts):
+    """The chip beside each tab is the number of cases that tab shows (counted over the
+    desk's open statuses only), with a closed case of the street in the table too."""
+    import re
+
+    closed = services.event_log(
+        actor=world.governor, block=world.block, category=world.category, description="已办结"
+    )
+    services.event_resolve(actor=world.governor, event_id=closed.pk, note="现场处理")
+    services.event_verify(actor=world.supervisor, event_id=closed.pk)
+    waiting = [
+        services.event_whistle(
+            actor=world.governor,
+            reason="beyond_means",
+            event_id=services.event_log(
+                actor=world.governor,
+                block=world.block,
+                category=world.category,
+                description=f"待派单 {i}",
+            ).pk,
+        )  # fmt: skip
+        for i in range(3)
+    ]
+    services.event_dispatch(
+        actor=world.dispatcher, event_id=waiting[0].pk, lead=depts.cgzf.department
+    )
+    client.force_login(world.dispatcher)
+    page = client.get("/events/console/").content.decode()
+    chips = dict(re.findall(r'href="\?tab=(\w+)"[^>]*>[^<]*<span class="chip">(\d+)</span>', page))
+    for tab in chips:
+        listed = client.get(f"/events/console/?tab={tab}").content.decode()
+        numbers = set(re.findall(r"YH-\d{8}-\d{4}", listed))
+        assert int(chips[tab]) == len(numbers), tab
+    assert chips["to_dispatch"] == "2" and chips["in_progress"] == "1"
