@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 # No inline scripts or styles anywhere: every asset is a vendored file under static/.
@@ -33,8 +33,11 @@ class RefuseNulBytesMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            return HttpResponseBadRequest(
-                _("The address holds a character that is not allowed."),
-                content_type="text/plain; charset=utf-8",
-            )
+            message = _("The address holds a character that is not allowed.")
+            if request.path.startswith("/api/"):  # the API's one error format
+                return JsonResponse(
+                    {"code": "invalid", "message": message}, status=400,
+                    json_dumps_params={"ensure_ascii": False},
+                )  # fmt: skip
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -300,9 +300,3 @@ def test_the_report_of_the_last_month_a_date_holds_is_built(rolled, client, admi
     response = client.post("/dashboard/430302/report.xlsx", {"month": "9999-12"})
     assert response.status_code == 302
     assert ReportJob.objects.get(created_by=admin_user).month.year == 9000
-
-
-def test_an_area_code_with_a_nul_byte_is_not_there(rolled, client, admin_user):
-    client.force_login(admin_user)
-    assert client.get("/dashboard/%00/").status_code == 404
-    assert client.get("/api/stats/summary/?area=%00").status_code == 400  # DRF's own check

@@ -299,11 +299,3 @@ def test_the_command_imports_and_fails_on_a_bad_file(world, depts, tmp_path):
         stdout=io.StringIO(),
     )  # fmt: skip
     assert not StreetDutyItem.objects.exists()
-
-
-def test_a_code_with_a_nul_byte_is_not_there_not_a_server_error(client, world, district_admin):
-    """A follow-up of the URL walk found /duties/%00/import/ answering 500 (PostgreSQL refuses
-    NUL in text): such a district is simply not there."""
-    client.login(username=district_admin.username, password=PASSWORD)
-    assert client.get("/duties/%00/import/").status_code == 404
-    assert client.get("/duties/4303%0002/duty.xlsx").status_code == 404
