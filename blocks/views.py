@@ -14,6 +14,7 @@ from blocks.forms import ImportUploadForm, PostingForm
 from blocks.models import Area, Posting, TerritoryImport
 from governance.access import scope_for
 from governance.privacy import mask_phone
+from governance.spreadsheets import download
 
 
 def _visible_area(request: HttpRequest, code: str) -> Area:
@@ -239,14 +240,10 @@ def import_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     job = _visible_import(request, pk)
     if not job.is_finished or fmt not in ("csv", "xlsx"):
         raise Http404
+    filename = f"import-{job.pk}-report.{fmt}"
     if fmt == "csv":
-        body, content_type = imports.report_csv(job), "text/csv; charset=utf-8"
-    else:
-        body = imports.report_xlsx(job)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.{fmt}"'
-    return response
+        return download(imports.report_csv(job), filename, content_type="text/csv; charset=utf-8")
+    return download(imports.report_xlsx(job), filename)
 
 
 @login_required

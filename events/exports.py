@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
@@ -13,6 +11,7 @@ from openpyxl import Workbook
 from events.models import Event
 from governance import ratelimit
 from governance.privacy import mask_phone
+from governance.spreadsheets import download, workbook_saved
 
 MAX_ROWS = 50_000
 
@@ -56,12 +55,5 @@ def events_workbook(*, events: QuerySet[Event], unmasked: bool = False) -> Workb
 
 
 def events_xlsx_response(*, events: QuerySet[Event], unmasked: bool = False) -> HttpResponse:
-    buffer = io.BytesIO()
-    events_workbook(events=events, unmasked=unmasked).save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
-    return response
+    workbook = events_workbook(events=events, unmasked=unmasked)
+    return download(workbook_saved(workbook), "cases.xlsx", stamped=True)

@@ -32,6 +32,7 @@ from governance.access import scope_for
 from governance.audit import audit
 from governance.errors import DomainError
 from governance.models import AuditEntry
+from governance.spreadsheets import download
 
 ACTION_FORMS = {
     Action.RESOLVE: ResolveForm,
@@ -418,9 +419,4 @@ def hotline_report(request: HttpRequest) -> HttpResponse:
     report = cache.get(f"hotline-report:{request.user.pk}")
     if report is None:
         raise Http404
-    response = HttpResponse(
-        hotline.report_workbook(report),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="hotline-import-report.xlsx"'
-    return response
+    return download(hotline.report_workbook(report), "hotline-import-report.xlsx")

@@ -13,6 +13,8 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
@@ -96,6 +98,24 @@ def workbook_bytes(rows: Iterable[Sequence], *, title: str) -> bytes:
     sheet.title = title[:31]  # Excel's limit on a sheet's name
     for row in rows:
         sheet.append(list(row))
+    return workbook_saved(workbook)
+
+
+def workbook_saved(workbook: Workbook) -> bytes:
+    """A built workbook as the bytes of an .xlsx file."""
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def download(
+    body: bytes, filename: str, *, stamped: bool = False, content_type: str = XLSX_CONTENT_TYPE
+) -> HttpResponse:
+    """A file to save (every export and report of the product answers with this);
+    ``stamped`` puts the local date and time before the extension."""
+    if stamped:
+        stem, _dot, extension = filename.rpartition(".")
+        filename = f"{stem}-{timezone.localtime():%Y%m%d-%H%M}.{extension}"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

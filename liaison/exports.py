@@ -5,14 +5,13 @@ rate-limited like the case exports."""
 
 from __future__ import annotations
 
-import io
-
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from events.exports import export_allowed
+from governance.spreadsheets import download, workbook_saved
 from liaison.models import DemandList, ProblemList
 
 __all__ = ["export_allowed"]
@@ -27,15 +26,7 @@ def _name(person) -> str:
 
 
 def xlsx_response(workbook: Workbook, name: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.xlsx"'
-    return response
+    return download(workbook_saved(workbook), f"{name}.xlsx", stamped=True)
 
 
 def demand_list_workbook(demand: DemandList) -> tuple[Workbook, str]:

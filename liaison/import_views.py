@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from blocks.models import Area
 from governance.access import scope_for
-from governance.spreadsheets import XLSX_CONTENT_TYPE
+from governance.spreadsheets import download
 from liaison import imports
 from liaison.models import DutyItem, StreetDutyItem
 
@@ -47,12 +47,6 @@ def _district(request: HttpRequest, code: str) -> Area:
 
 def _report_key(request: HttpRequest) -> str:
     return f"duty-import-report:{request.user.pk}"
-
-
-def _xlsx(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @login_required
@@ -133,7 +127,7 @@ def duty_import(request: HttpRequest, code: str) -> HttpResponse:
 def duty_template(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in imports.LIST_COLUMNS:
         raise Http404
-    return _xlsx(imports.template_xlsx(kind), f"duty-list-template-{kind}.xlsx")
+    return download(imports.template_xlsx(kind), f"duty-list-template-{kind}.xlsx")
 
 
 @login_required
@@ -141,7 +135,7 @@ def duty_download(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     district = _district(request, code)
     if kind not in imports.LIST_COLUMNS:
         raise Http404
-    return _xlsx(imports.list_xlsx(kind, district), f"duty-list-{district.code}-{kind}.xlsx")
+    return download(imports.list_xlsx(kind, district), f"duty-list-{district.code}-{kind}.xlsx")
 
 
 @login_required
@@ -150,4 +144,4 @@ def duty_report(request: HttpRequest) -> HttpResponse:
     if report is None:
         messages.error(request, _("The report is no longer kept; import the file again."))
         return redirect("duties:home")
-    return _xlsx(imports.report_xlsx(report), "duty-list-import-report.xlsx")
+    return download(imports.report_xlsx(report), "duty-list-import-report.xlsx")

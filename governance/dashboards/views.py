@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from governance.dashboards import board, reports
 from governance.dashboards.models import ReportJob
 from governance.dashboards.selectors import LATEST_DAY, PERIODS, period_for, visible_area
 from governance.models import AuditEntry
+from governance.spreadsheets import download
 
 
 def _date(value: str | None) -> date | None:
@@ -151,12 +152,4 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if job.status != ReportJob.Status.DONE or not job.content:
         return redirect("dashboard:report_job", pk=job.pk)
-    import io
-
-    response = FileResponse(
-        io.BytesIO(bytes(job.content)),
-        as_attachment=True,
-        filename=f"monthly-report-{job.area_code}-{job.month:%Y-%m}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    return response
+    return download(bytes(job.content), f"monthly-report-{job.area_code}-{job.month:%Y-%m}.xlsx")

@@ -202,7 +202,7 @@ def test_monthly_report_page_and_xlsx_with_personal_data_masked(rolled, client, 
     response = client.post("/dashboard/430302/report.xlsx", {"month": "2026-11"})
     assert response.status_code == 302
     download = client.get(response["Location"])
-    book = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    book = load_workbook(io.BytesIO(download.content))
     assert len(book.sheetnames) == 5
     summary, by_street, by_department, by_category, overdue = (book[n] for n in book.sheetnames)
     values = list(summary.iter_rows(values_only=True))
