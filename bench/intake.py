@@ -20,7 +20,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from _setup import DEFAULT_URL, ROOT, report, setup_django
+from _setup import ROOT, database_url, report, setup_django
 
 SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "20"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
@@ -71,9 +71,10 @@ def hammer(make_request, seconds: float) -> dict:
 
 
 def main() -> None:
+    url = database_url()
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL),
+        BENCH_DATABASE_URL=url, DATABASE_URL=url,
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/6"),
         DEMO_PASSWORD=PASSWORD, DEBUG="0", ALLOWED_HOSTS="127.0.0.1",
         # The API's per-user throttle protects production from a runaway app; the bench is

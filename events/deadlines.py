@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from django.db.models import Q
+from django.db.models import F, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from events.models import (
@@ -99,18 +100,33 @@ def policy_set_for(district_code: str) -> str:
     return chosen or PolicySet.SEEDS
 
 
-def duration_for(*, event: Event, kind: str) -> Duration:
-    """The most specific time limit for this case's district, category and colour."""
+def _limits(event: Event) -> dict[str, Duration]:
+    """The most specific time limit of every clock kind for this case's district, category
+    and colour, read in one query and kept on the event while those stay the same (a case
+    starts several clocks in one transition: intake starts two)."""
     district_code = event.area_code[:6]
     category = event.category
+    key = (district_code, category.pk, event.priority)
+    kept = getattr(event, "_limits_cache", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    chosen_set = Coalesce(
+        Subquery(
+            DistrictSettings.objects.filter(district__code=district_code).values("policy_set")[:1]
+        ),
+        Value(PolicySet.SEEDS),
+    )
     categories = [category.pk] + ([category.parent_id] if category.parent_id else [])
-    rows = DeadlinePolicy.objects.filter(
-        Q(district__isnull=True) | Q(district__code=district_code),
-        Q(category__isnull=True) | Q(category_id__in=categories),
-        Q(priority="") | Q(priority=event.priority),
-        policy_set=policy_set_for(district_code),
-        kind=kind,
-    ).values("district_id", "category_id", "priority", "minutes", "working_days")
+    rows = (
+        DeadlinePolicy.objects.annotate(chosen_set=chosen_set)
+        .filter(
+            Q(district__isnull=True) | Q(district__code=district_code),
+            Q(category__isnull=True) | Q(category_id__in=categories),
+            Q(priority="") | Q(priority=event.priority),
+            policy_set=F("chosen_set"),
+        )
+        .values("kind", "district_id", "category_id", "priority", "minutes", "working_days")
+    )
 
     def specificity(row: dict) -> tuple:
         # A colour (red: an emergency) outranks a category, which outranks the default.
@@ -121,10 +137,25 @@ def duration_for(*, event: Event, kind: str) -> Duration:
             row["category_id"] is not None,
         )
 
-    best = max(rows, key=specificity, default=None)
-    if best is None:
-        raise LookupError(f"no time limit for {kind} in policy set {policy_set_for(district_code)}")
-    return Duration(minutes=best["minutes"], working_days=best["working_days"])
+    best: dict[str, dict] = {}
+    for row in rows:
+        if row["kind"] not in best or specificity(row) > specificity(best[row["kind"]]):
+            best[row["kind"]] = row
+    limits = {
+        kind: Duration(minutes=row["minutes"], working_days=row["working_days"])
+        for kind, row in best.items()
+    }
+    event._limits_cache = (key, limits)
+    return limits
+
+
+def duration_for(*, event: Event, kind: str) -> Duration:
+    """The most specific time limit for this case's district, category and colour."""
+    try:
+        return _limits(event)[kind]
+    except KeyError:
+        policy_set = policy_set_for(event.area_code[:6])
+        raise LookupError(f"no time limit for {kind} in policy set {policy_set}") from None
 
 
 # --- a case's clocks --------------------------------------------------------------------
@@ -146,6 +177,19 @@ def clock_start(*, event: Event, kind: str, now: datetime, assignment=None) -> D
     _schedule(clock, duration_for(event=event, kind=kind))
     clock.save()
     return clock
+
+
+def clocks_open(*, event: Event, kinds: list[str], now: datetime, met: tuple = ()) -> list:
+    """A new case's first clocks, in one insert (none can be running yet); those in ``met``
+    are answered at once, as when block staff log what they see (一呼即应)."""
+    clocks = []
+    for kind in kinds:
+        clock = Deadline(
+            event=event, kind=kind, started_at=now, met_at=now if kind in met else None
+        )
+        _schedule(clock, duration_for(event=event, kind=kind))
+        clocks.append(clock)
+    return Deadline.objects.bulk_create(clocks)
 
 
 def clock_stop(*, event: Event, kinds: list[str], now: datetime, assignment=None) -> int:

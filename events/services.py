@@ -213,10 +213,13 @@ def event_log(
             external_number=external_number,
         )
         _record(event=event, actor=actor, action=Action.LOG, now=now, data={"channel": channel})
-        deadlines.clock_start(event=event, kind=ClockKind.RESPOND, now=now)
-        if takes_it:
-            deadlines.clock_stop(event=event, kinds=[ClockKind.RESPOND], now=now)
-            deadlines.clock_start(event=event, kind=ClockKind.RESOLVE, now=now)
+        if takes_it:  # answered as it is logged: its 15 minutes are met, solving starts
+            deadlines.clocks_open(
+                event=event, kinds=[ClockKind.RESPOND, ClockKind.RESOLVE], now=now,
+                met=(ClockKind.RESPOND,),
+            )  # fmt: skip
+        else:
+            deadlines.clocks_open(event=event, kinds=[ClockKind.RESPOND], now=now)
         event.number = _next_number(event_id=event.pk, district_code=block.code[:6], now=now)
         # Photos are filed under the case number.
         _store_photos(event=event, photos=checked, stage=Photo.Stage.REPORT, actor=actor)
