@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,3 +55,47 @@ def report(name: str, figures: dict) -> None:
         print(f"{name}.{key}: {value}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_sample(group: int) -> tuple[float, dict[int, float], float]:
+    """(time, CPU seconds of each of the server's processes, CPU seconds of the machine)."""
+    mine = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group:  # the process group gunicorn was started in
+                mine[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
+    jiffies = [int(v) for v in Path("/proc/stat").read_text().split()[1:9]]
+    return time.time(), mine, (sum(jiffies) - jiffies[3] - jiffies[4]) / TICK
+
+
+class CpuMeter(threading.Thread):
+    """Samples, once a second, the CPU the web server used and the CPU the machine used, so
+    that each level says what a request costs the server and how busy the machine was."""
+
+    def __init__(self, group: int):
+        super().__init__(daemon=True)
+        self.group, self.samples, self.stopped = group, [], threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(1):
+            self.samples.append(cpu_sample(self.group))
+
+    def between(self, since: float, until: float) -> tuple[float, float, float]:
+        inside = [s for s in self.samples if since <= s[0] <= until]
+        if len(inside) < 2:
+            return 0, 0, 0
+        # Per process and second, so that a worker recycled by max_requests (its time gone
+        # with it) and its fresh successor both count right.
+        server = sum(
+            max(0.0, cpu - before[1].get(pid, 0.0))
+            for before, after in zip(inside, inside[1:], strict=False)
+            for pid, cpu in after[1].items()
+        )
+        return inside[-1][0] - inside[0][0], server, inside[-1][2] - inside[0][2]

@@ -20,7 +20,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from _setup import ROOT, database_url, report, setup_django
+from _setup import ROOT, CpuMeter, database_url, report, setup_django
 
 SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "20"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
@@ -137,9 +137,24 @@ def main() -> None:
                 },
             )
 
+        meter = CpuMeter(os.getpgid(server.pid))
+        meter.start()
+
+        def measured(name, make_request) -> dict:
+            """The figures of ``name``, and what one request cost the web server's CPU and
+            the whole machine's (the bench client and PostgreSQL included)."""
+            since = time.time()
+            figures = hammer(make_request, SECONDS)
+            seconds, server_cpu, machine_cpu = meter.between(since, time.time())
+            done = figures["requests_per_s"] * seconds
+            if done:
+                figures["server_cpu_ms_per_request"] = round(server_cpu / done * 1000, 1)
+                figures["machine_cpu_ms_per_request"] = round(machine_cpu / done * 1000, 1)
+            return {f"{name}_{k}": v for k, v in figures.items()}
+
         hammer(bare, 3)  # warm every worker
-        figures = {f"bare_{k}": v for k, v in hammer(bare, SECONDS).items()}
-        figures.update({f"intake_{k}": v for k, v in hammer(intake, SECONDS).items()})
+        figures = measured("bare", bare)
+        figures.update(measured("intake", intake))
         figures["intake_vs_bare"] = round(
             figures["intake_requests_per_s"] / figures["bare_requests_per_s"], 2
         )

@@ -17,12 +17,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
-from _setup import RESULTS, ROOT, database_url, report, setup_django
+from _setup import RESULTS, ROOT, CpuMeter, database_url, report, setup_django
 
 LEVELS = [20, 100, 200]
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "40"))
@@ -76,50 +75,6 @@ def demo_accounts(password: str) -> dict[str, list[str]]:
         password=make_password(password), must_change_password=False, is_active=True
     )
     return accounts
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_sample(group: int) -> tuple[float, dict[int, float], float]:
-    """(time, CPU seconds of each of the server's processes, CPU seconds of the machine)."""
-    mine = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == group:  # the process group gunicorn was started in
-                mine[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
-    jiffies = [int(v) for v in Path("/proc/stat").read_text().split()[1:9]]
-    return time.time(), mine, (sum(jiffies) - jiffies[3] - jiffies[4]) / TICK
-
-
-class CpuMeter(threading.Thread):
-    """Samples, once a second, the CPU the web server used and the CPU the machine used, so
-    that each level says what a request costs the server and how busy the machine was."""
-
-    def __init__(self, group: int):
-        super().__init__(daemon=True)
-        self.group, self.samples, self.stopped = group, [], threading.Event()
-
-    def run(self):
-        while not self.stopped.wait(1):
-            self.samples.append(cpu_sample(self.group))
-
-    def between(self, since: float, until: float) -> tuple[float, float, float]:
-        inside = [s for s in self.samples if since <= s[0] <= until]
-        if len(inside) < 2:
-            return 0, 0, 0
-        # Per process and second, so that a worker recycled by max_requests (its time gone
-        # with it) and its fresh successor both count right.
-        server = sum(
-            max(0.0, cpu - before[1].get(pid, 0.0))
-            for before, after in zip(inside, inside[1:], strict=False)
-            for pid, cpu in after[1].items()
-        )
-        return inside[-1][0] - inside[0][0], server, inside[-1][2] - inside[0][2]
 
 
 def main() -> None:
