@@ -116,6 +116,22 @@ def _claim(request, key: str, fingerprint: str) -> IdempotencyKey | None:
     return None
 
 
+def prune_expired(*, now=None, batch: int = 5000) -> int:
+    """Forget the keys older than 24 h (beat, daily), a batch per statement so that no
+    long delete holds up intake; returns how many went."""
+    cutoff = (now or timezone.now()) - KEPT_FOR
+    removed = 0
+    while True:
+        ids = list(
+            IdempotencyKey.objects.filter(created_at__lte=cutoff).values_list("pk", flat=True)[
+                :batch
+            ]
+        )
+        if not ids:
+            return removed
+        removed += IdempotencyKey.objects.filter(pk__in=ids).delete()[0]
+
+
 def idempotent(view_method):
     """Decorate a DRF view method (``create``, an ``@action``) that creates something."""
 

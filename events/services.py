@@ -39,7 +39,7 @@ from events.models import (
     WhistleReason,
 )
 from events.photos import check_photo, photo_files
-from events.workflow import actor_may
+from events.workflow import actor_may, live_departments
 from governance.access import scope_for
 from governance.crypto import blind_index
 from governance.errors import DomainError, StateConflict
@@ -492,9 +492,15 @@ def event_comment(*, actor, event_id: int, note: str, now=None) -> TimelineEntry
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event_id)
         scope = scope_for(actor)
-        if not scope.covers(event.area_code):
+        # The area's people, and a department while it has a live part of the case (it
+        # handles it wherever it is: DESIGN §6).
+        departments = scope.department_ids
+        handles_a_part = bool(departments & live_departments(event))
+        if not scope.covers(event.area_code) and not handles_a_part:
+            if departments and event.assignments.filter(department_id__in=departments).exists():
+                raise PermissionDenied(_("Your department no longer has a part in this case."))
             raise Event.DoesNotExist
-        if scope.is_read_only:
+        if scope.is_read_only and not handles_a_part:
             raise PermissionDenied(_("You may not do this on this case."))
         return _record(
             event=event, actor=actor, action=Action.COMMENT, now=now, from_status=event.status,

@@ -58,6 +58,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=8, minute=0),
         "options": {"expires": 3600},
     },
+    # Idempotency-Keys answer retries for 24 h; older ones are only clutter.
+    "prune-idempotency-keys": {
+        "task": "events.tasks.prune_idempotency_keys",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 3600},
+    },
     # The dashboards' summary tables: a page is at most this stale (DESIGN §9: ≤ 60 s).
     "rollup-stats": {
         "task": "governance.dashboards.tasks.rollup_stats",

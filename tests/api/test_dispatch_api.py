@@ -136,6 +136,24 @@ def test_a_lead_return_goes_back_to_the_desk_and_is_redispatched(world, depts, a
     assert again.status_code == 200 and again.json()["status"] == Status.DISPATCHED
 
 
+def test_a_department_comments_while_it_has_a_part_and_not_after(world, depts, api):
+    case = whistle_and_dispatch(world, api)
+    url = f"/api/events/{case['number']}/comment/"
+    said = api(depts.scjg.officer).post(url, {"note": "已联系商户，明早到场"})
+    assert said.status_code == 201, said.json()
+    timeline = api(world.dispatcher).get(f"/api/events/{case['number']}/").json()["timeline"]
+    assert timeline[-1]["action"] == "comment" and timeline[-1]["note"] == "已联系商户，明早到场"
+    # A department without a part of the case neither sees it nor writes on it.
+    assert api(depts.zjj.officer).post(url, {"note": "路过"}).status_code == 404
+    # Once the lead has given the case back, it no longer writes on it.
+    lead = part_id(case, "cgzf")
+    cgzf = api(depts.cgzf.officer)
+    assert cgzf.post(url, {"note": "先看看"}).status_code == 201
+    cgzf.post(f"/api/assignments/{lead}/return/", {"reason": "not_our_duty", "note": "不归我们管"})
+    late = cgzf.post(url, {"note": "还在吗"})
+    assert late.status_code == 403 and "no longer" in late.json()["message"]
+
+
 def test_rework_goes_back_to_the_lead_department(world, depts, api):
     case = whistle_and_dispatch(world, api, cooperating=())
     lead = part_id(case, "cgzf")

@@ -224,6 +224,28 @@ def test_filters_ordering_and_pages(world, api):
     assert client.get("/api/events/?page=9").status_code == 404
 
 
+def test_logging_a_case_takes_as_many_queries_however_full_the_district(world, api):
+    """DESIGN §9: intake's queries do not grow with the rows (bench/intake.py times it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(world.governor)
+    client.post("/api/events/", INTAKE, format="json")  # the token and caches warmed
+    with CaptureQueriesContext(connection) as empty:
+        assert client.post("/api/events/", INTAKE, format="json").status_code == 201
+    for i in range(15):
+        logged(world, description=f"第{i}件")
+    with CaptureQueriesContext(connection) as full:
+        created = client.post("/api/events/", INTAKE, format="json")
+    assert created.status_code == 201
+    assert len(full.captured_queries) == len(empty.captured_queries) <= 20
+    # Its two clocks were opened in that one transaction: answered, and the resolve clock
+    # running to the limit of the case's colour.
+    clocks = {c["kind"]: c for c in client.get(created["Location"]).json()["clocks"]}
+    assert clocks[ClockKind.RESPOND]["state"] == "met"
+    assert clocks[ClockKind.RESOLVE]["state"] == "running"
+
+
 def test_lists_take_a_constant_number_of_queries(world, api, django_assert_max_num_queries):
     for i in range(3):
         logged(world, description=f"第{i}件")

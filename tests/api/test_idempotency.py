@@ -91,6 +91,28 @@ def test_a_key_is_kept_24_hours_then_forgotten(world, api):
         assert IdempotencyKey.objects.filter(key="daily").count() == 1
 
 
+def test_the_nightly_task_forgets_keys_older_than_a_day_and_keeps_the_rest(world, api):
+    from events.tasks import prune_idempotency_keys
+    from governance.celery import app
+
+    client = api(world.governor)
+    start = timezone.now()
+    client.post("/api/events/", INTAKE, HTTP_IDEMPOTENCY_KEY="yesterday")
+    with time_machine.travel(start + timedelta(hours=20)):
+        client.post("/api/events/", INTAKE, HTTP_IDEMPOTENCY_KEY="today")
+    assert "events.tasks.prune_idempotency_keys" in {
+        entry["task"] for entry in app.conf.beat_schedule.values()
+    }
+    with time_machine.travel(start + timedelta(hours=25)):
+        assert prune_idempotency_keys() == 1
+        assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["today"]
+        # The cases themselves stay; only the memory of the retry goes.
+        assert Event.objects.count() == 2
+        # Within its 24 h the remaining key still replays its answer.
+        replay = client.post("/api/events/", INTAKE, HTTP_IDEMPOTENCY_KEY="today")
+        assert replay["Idempotent-Replayed"] == "true" and Event.objects.count() == 2
+
+
 def test_comments_and_actions_replay_too(world, api):
     event = logged(world)
     client = api(world.governor)

@@ -197,11 +197,11 @@ API_EVENTS: dict[str, Entry] = {
         post=STREET_DESK, params=_case("escalated"), body=lambda w: {"lead": w.cgzf.code}
     ),
     "event-comment": Entry(
-        post=CASE_ACTORS,
+        post=CASE_ACTORS | {DEPT},
         params=_case("dispatched"),
         body=lambda w: {"note": "已联系摊主"},
-        note="the area's people but the read-only leader; the department that reads the "
-        "case may not comment on it (event_comment checks the area only)",
+        note="the area's people but the read-only leader, and the department handling a "
+        "part of the case",
     ),
     "event-evaluate": Entry(
         post=STREET_DESK,
