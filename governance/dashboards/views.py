@@ -128,10 +128,13 @@ def report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _job(request: HttpRequest, pk: int) -> ReportJob:
-    try:
-        return ReportJob.objects.get(pk=pk, created_by=request.user)
-    except ReportJob.DoesNotExist:
-        raise Http404 from None
+    """The user's own report, while its area is still theirs: someone moved off a street
+    (their posting ended) no longer downloads what they started there."""
+    job = ReportJob.objects.filter(pk=pk, created_by=request.user).first()
+    if job is None:
+        raise Http404
+    visible_area(user=request.user, code=job.area_code)
+    return job
 
 
 @login_required

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
@@ -244,6 +245,14 @@ def test_a_large_report_is_built_by_a_worker_with_a_progress_bar(
     other = rolled.world.dispatcher
     client.force_login(other)
     assert client.get(f"/dashboard/reports/{job.pk}/download/").status_code == 404
+    # Nor for its own author once the area is no longer theirs (moved off the district).
+    leader = rolled.world.leader
+    client.force_login(leader)
+    assert client.get(f"/dashboard/reports/{job.pk}/download/").status_code == 200
+    Posting.objects.filter(user=leader).update(ended_on=F("started_on"))
+    leader.refresh_from_db()  # a new request reads the scope afresh
+    assert client.get(f"/dashboard/reports/{job.pk}/download/").status_code == 404
+    assert client.get(f"/dashboard/reports/{job.pk}/").status_code == 404
 
 
 def test_an_administrator_enters_a_two_way_evaluation(rolled, client, admin_user):
