@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blocks import services
 from blocks.models import Area, Posting, TerritoryImport
-from governance.audit import audit
+from governance.audit import AuditedAdminMixin, audit
 from governance.models import AuditEntry
 
 
@@ -136,7 +136,7 @@ class PostingAdmin(admin.ModelAdmin):
 
 
 @admin.register(TerritoryImport)
-class TerritoryImportAdmin(admin.ModelAdmin):
+class TerritoryImportAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("file_name", "area", "created_by", "status", "total", "created_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in TerritoryImport._meta.fields if f.name != "id"]

@@ -14,10 +14,11 @@ from events.models import (
     TimelineEntry,
     WorkingDayOverride,
 )
+from governance.audit import AuditedAdminMixin
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "code", "default_priority", "is_active", "sort_order")
     list_filter = ("default_priority", "is_active", "parent")
     search_fields = ("code", "name", "keywords")
@@ -81,12 +82,12 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(DistrictSettings)
-class DistrictSettingsAdmin(admin.ModelAdmin):
+class DistrictSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("district", "policy_set", "auto_whistle_on_breach", "community_dispatch")
 
 
 @admin.register(DeadlinePolicy)
-class DeadlinePolicyAdmin(admin.ModelAdmin):
+class DeadlinePolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "policy_set",
         "kind",
@@ -102,7 +103,7 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkingDayOverride)
-class WorkingDayOverrideAdmin(admin.ModelAdmin):
+class WorkingDayOverrideAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("day", "is_working_day", "note")
     list_filter = ("is_working_day",)
     date_hierarchy = "day"
@@ -110,7 +111,7 @@ class WorkingDayOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadlineChange)
-class DeadlineChangeAdmin(admin.ModelAdmin):
+class DeadlineChangeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("deadline", "kind", "state", "requested_by", "requested_at", "decided_by")
     list_filter = ("kind", "state")
     raw_id_fields = ("deadline", "requested_by", "decided_by")
@@ -120,7 +121,7 @@ class DeadlineChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Open311Client)
-class Open311ClientAdmin(admin.ModelAdmin):
+class Open311ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "is_active", "created_at")
     readonly_fields = ("api_key",)
 

@@ -34,7 +34,7 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "short_name", "code", "district", "is_active")
     list_filter = ("district", "is_active")
     search_fields = ("name", "short_name", "code")
@@ -42,7 +42,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DutyItem)
-class DutyItemAdmin(admin.ModelAdmin):
+class DutyItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("number", "matter", "category_code", "lead", "district")
     list_filter = ("district", "lead")
     search_fields = ("matter", "category_code")
@@ -50,7 +50,7 @@ class DutyItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(StreetDutyItem)
-class StreetDutyItemAdmin(admin.ModelAdmin):
+class StreetDutyItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("kind", "number", "matter", "category_code", "district")
     list_filter = ("district", "kind")
     search_fields = ("matter",)
