@@ -19,7 +19,9 @@ max_requests_jitter = 200
 # Load Django once in the master and fork the workers from it: a recycled worker is ready
 # at once instead of spending a second or two of CPU importing the project while requests
 # wait (bench/intake.py), and the workers share the loaded code's memory. Connections to
-# PostgreSQL and Redis are opened lazily, in each worker, never in the master.
+# PostgreSQL and Redis are opened lazily, in each worker, never in the master. New code
+# needs a restart of the service (systemctl restart), not a HUP: a HUP forks the workers
+# again from the code the master already holds.
 preload_app = True
 accesslog = "-"
 errorlog = "-"

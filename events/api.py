@@ -365,6 +365,27 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 expected_status=x),
         )  # fmt: skip
 
+    @post_action(request=s.RequiredNoteSerializer)
+    def whistle_district(self, request, id=None):
+        """Whistle to the district (街呼区应): the street's desk passes a case it cannot
+        dispatch itself to the district's command centre, with its reason (where the
+        district is set up so)."""
+        return self._act(
+            request, s.RequiredNoteSerializer,
+            lambda e, d, x: services.event_whistle_to_district(
+                actor=request.user, event_id=e.pk, note=d["note"], expected_status=x),
+        )  # fmt: skip
+
+    @post_action(request=s.RequiredNoteSerializer)
+    def send_back(self, request, id=None):
+        """Send back (区退街): the district's command centre gives the case back to the
+        street's desk, with its reason; the street's dispatch clock starts again."""
+        return self._act(
+            request, s.RequiredNoteSerializer,
+            lambda e, d, x: services.event_send_back(
+                actor=request.user, event_id=e.pk, note=d["note"], expected_status=x),
+        )  # fmt: skip
+
     # Named dispatch_: a view's own dispatch() must stay DRF's.
     @post_action(request=s.DispatchSerializer, url_path="dispatch", url_name="dispatch")
     def dispatch_(self, request, id=None):

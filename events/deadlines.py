@@ -91,15 +91,6 @@ def due_after(start: datetime, duration: Duration) -> datetime:
 
 
 # --- which limit applies ----------------------------------------------------------------
-def policy_set_for(district_code: str) -> str:
-    chosen = (
-        DistrictSettings.objects.filter(district__code=district_code)
-        .values_list("policy_set", flat=True)
-        .first()
-    )
-    return chosen or PolicySet.SEEDS
-
-
 def _limits(event: Event) -> dict[str, Duration]:
     """The most specific time limit of every clock kind for this case's district, category
     and colour, read in one query and kept on the event while those stay the same (a case
@@ -154,8 +145,9 @@ def duration_for(*, event: Event, kind: str) -> Duration:
     try:
         return _limits(event)[kind]
     except KeyError:
-        policy_set = policy_set_for(event.area_code[:6])
-        raise LookupError(f"no time limit for {kind} in policy set {policy_set}") from None
+        raise LookupError(
+            f"no time limit for {kind} in the policy set of district {event.area_code[:6]}"
+        ) from None
 
 
 # --- a case's clocks --------------------------------------------------------------------

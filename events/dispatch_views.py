@@ -154,6 +154,8 @@ def dispatch(request: HttpRequest, number: str) -> HttpResponse:
             "event": event, "form": form, "suggestion": suggestion, "returns": returns,
             # 街呼区应: a street's desk that cannot dispatch it passes it to the district.
             "can_whistle_to_district": Action.WHISTLE_DISTRICT in allowed_actions(scope, event),
+            # 区退街: the district's desk gives back what the street can dispatch itself.
+            "can_send_back": Action.SEND_BACK in allowed_actions(scope, event),
             "whistle_form": NoteForm(initial={"expected_status": event.status}),
         },
     )  # fmt: skip

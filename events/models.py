@@ -98,6 +98,7 @@ class Action(models.TextChoices):
     MERGE = "merge", _("merged")
     WHISTLE = "whistle", _("whistled")
     WHISTLE_DISTRICT = "whistle_district", _("whistled to the district")
+    SEND_BACK = "send_back", _("sent back to the street")
     DISPATCH = "dispatch", _("dispatched")
     REPORT_IN = "report_in", _("reported in")
     FEEDBACK = "feedback", _("feedback given")
@@ -148,6 +149,9 @@ TRANSITIONS: dict[Action, Transition] = dict(
         _t(Action.WHISTLE_DISTRICT, {Status.ESCALATED}, Status.DISTRICT_ESCALATED, Actor.STREET,
            "街呼区应: what the street cannot dispatch by itself goes to the district's command "
            "centre, with a reason, where the district is set up so (seed 001)"),
+        _t(Action.SEND_BACK, {Status.DISTRICT_ESCALATED}, Status.ESCALATED, Actor.DESK,
+           "区退街: the district's command centre gives back, with its reason, what the street "
+           "can dispatch itself; the street's dispatch clock starts again"),
         _t(Action.DISPATCH, {Status.ESCALATED, Status.DISTRICT_ESCALATED}, Status.DISPATCHED, Actor.DESK,
            "派单: the desk holding the case (street, or district) assigns a lead department "
            "and cooperating ones"),

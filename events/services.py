@@ -495,12 +495,14 @@ def event_comment(*, actor, event_id: int, note: str, now=None) -> TimelineEntry
         # The area's people, and a department while it has a live part of the case (it
         # handles it wherever it is: DESIGN §6).
         departments = scope.department_ids
-        handles_a_part = bool(departments & live_departments(event))
+        handles_a_part = (
+            bool(departments) and event.is_open and bool(departments & live_departments(event))
+        )
         if not scope.covers(event.area_code) and not handles_a_part:
             if departments and event.assignments.filter(department_id__in=departments).exists():
                 raise PermissionDenied(_("Your department no longer has a part in this case."))
             raise Event.DoesNotExist
-        if scope.is_read_only and not handles_a_part:
+        if scope.is_read_only:
             raise PermissionDenied(_("You may not do this on this case."))
         return _record(
             event=event, actor=actor, action=Action.COMMENT, now=now, from_status=event.status,
@@ -626,6 +628,40 @@ def event_whistle_to_district(
 
     return _transition(
         actor=actor, event_id=event_id, action=Action.WHISTLE_DISTRICT, now=now,
+        note=note.strip(), expected_status=expected_status, apply=apply,
+    )  # fmt: skip
+
+
+def event_send_back(
+    *, actor, event_id: int, note: str, expected_status: str | None = None, now=None
+) -> Event:
+    """区退街: the district's command centre gives a case the street whistled up back to the
+    street's desk, with its reason (the street can dispatch it itself). The district's
+    dispatch clock is met; the street's starts again."""
+    if not note.strip():
+        raise ValidationError(_("Say why the street can dispatch it itself."))
+
+    def apply(event: Event, now: datetime) -> None:
+        # The district no longer holds it: returns, approvals and warnings go to the street's
+        # desk again (the timeline keeps both the whistle and this answer).
+        event.handler_level = HandlerLevel.STREET
+        event.whistled_to_district_at = None
+        event.district_whistle_note = ""
+        deadlines.clock_stop(event=event, kinds=[ClockKind.DISPATCH], now=now)
+        deadlines.clock_start(event=event, kind=ClockKind.DISPATCH, now=now)
+        notify(
+            recipients=_street_desk(event),
+            kind="event_sent_back",
+            title=_("The district sent case %(number)s back: dispatch it from the street")
+            % {"number": event.number},
+            body=note.strip()[:200],
+            link=_case_link(event),
+            dedupe_key=f"event_sent_back:{event.pk}:{now.timestamp()}",
+            now=now,
+        )
+
+    return _transition(
+        actor=actor, event_id=event_id, action=Action.SEND_BACK, now=now,
         note=note.strip(), expected_status=expected_status, apply=apply,
     )  # fmt: skip
 
@@ -904,6 +940,7 @@ def case_evaluate(
 
 ACTION_SERVICES[Action.WHISTLE] = event_whistle
 ACTION_SERVICES[Action.WHISTLE_DISTRICT] = event_whistle_to_district
+ACTION_SERVICES[Action.SEND_BACK] = event_send_back
 ACTION_SERVICES[Action.DISPATCH] = event_dispatch
 
 

@@ -51,6 +51,7 @@ ACTION_BUTTONS = {
     Action.MERGE: gettext_lazy("Merge as a duplicate"),
     Action.WHISTLE: gettext_lazy("Whistle to the street"),
     Action.WHISTLE_DISTRICT: gettext_lazy("Whistle to the district"),
+    Action.SEND_BACK: gettext_lazy("Send back to the street"),
     Action.DISPATCH: gettext_lazy("Dispatch to departments"),
 }
 # Actions whose note is a required reason, with the label the form shows.
@@ -59,6 +60,7 @@ ACTION_NOTE_LABELS = {
     Action.REWORK: gettext_lazy("Why it is not done"),
     Action.INVALIDATE: gettext_lazy("Reason"),
     Action.WHISTLE_DISTRICT: gettext_lazy("Why the street cannot dispatch it itself"),
+    Action.SEND_BACK: gettext_lazy("Why the street can dispatch it itself"),
 }
 
 
@@ -286,6 +288,8 @@ def event_action(request: HttpRequest, number: str, action: str) -> HttpResponse
                 services.event_whistle(**common, reason=data["reason"], note=data["note"])
             case Action.WHISTLE_DISTRICT:
                 services.event_whistle_to_district(**common, note=data["note"])
+            case Action.SEND_BACK:
+                services.event_send_back(**common, note=data["note"])
             case Action.RATE:
                 # Staff record the answer of a phone callback (回访) for the resident.
                 services.event_rate(

@@ -73,6 +73,9 @@ def test_the_whole_path_through_the_api(world, depts, api):
     assert verified.status_code == 200 and verified.json()["status"] == Status.CLOSED
     actions = [e["action"] for e in verified.json()["timeline"]]
     assert actions[:3] == ["log", "whistle", "dispatch"] and actions[-1] == "verify"
+    # Its part done and the case closed, the department no longer writes on it.
+    late = cgzf.post(f"/api/events/{number}/comment/", {"note": "补充说明"})
+    assert late.status_code == 403
 
     # 一事一考: the street scores each department once; the block may not.
     score = {"assignment": lead, "response": 5, "handling": 4, "attitude": 5, "comment": "及时"}
@@ -151,7 +154,7 @@ def test_a_department_comments_while_it_has_a_part_and_not_after(world, depts, a
     assert cgzf.post(url, {"note": "先看看"}).status_code == 201
     cgzf.post(f"/api/assignments/{lead}/return/", {"reason": "not_our_duty", "note": "不归我们管"})
     late = cgzf.post(url, {"note": "还在吗"})
-    assert late.status_code == 403 and "no longer" in late.json()["message"]
+    assert late.status_code == 403 and "已不再承办本案件" in late.json()["message"]
 
 
 def test_rework_goes_back_to_the_lead_department(world, depts, api):
@@ -167,3 +170,34 @@ def test_rework_goes_back_to_the_lead_department(world, depts, api):
     listed = cgzf.get("/api/assignments/?state=reported_in").json()["results"]
     assert [p["id"] for p in listed] == [lead]
     assert cgzf.get("/api/assignments/?state=done").json()["count"] == 0
+
+
+def test_street_whistles_up_and_the_district_sends_back_through_the_api(world, depts, api):
+    """街呼区应 and 区退街 as an app sees them: each one POST, each with its reason."""
+    from blocks.models import Posting
+    from events.models import DistrictSettings
+    from tests.factories import UserFactory, post
+
+    DistrictSettings.objects.create(district=world.district, street_whistle_to_district=True)
+    district_desk = UserFactory(username="district-desk")
+    post(district_desk, world.district, Posting.Role.DISPATCHER)
+    event = logged(world)
+    whistled = api(world.governor).post(
+        f"/api/events/{event.number}/whistle/", {"reason": "law_enforcement"}
+    )
+    assert whistled.status_code == 200
+    url = f"/api/events/{event.number}/"
+    street = api(world.dispatcher)
+    missing = street.post(url + "whistle_district/", {})
+    assert missing.status_code == 400 and "note" in missing.json()["errors"]
+    # The district's desk cannot send back what the street still holds.
+    early = api(district_desk).post(url + "send_back/", {"note": "x"})
+    assert early.status_code == 403
+    up = street.post(url + "whistle_district/", {"note": "涉及区级多部门"})
+    assert up.status_code == 200 and up.json()["status"] == Status.DISTRICT_ESCALATED
+    assert "send_back" in api(district_desk).get(url).json()["actions"]
+    assert street.post(url + "send_back/", {"note": "x"}).status_code == 403
+    back = api(district_desk).post(url + "send_back/", {"note": "属街道职责，可直接派单"})
+    assert back.status_code == 200 and back.json()["status"] == Status.ESCALATED
+    assert back.json()["timeline"][-1]["note"] == "属街道职责，可直接派单"
+    assert "dispatch" in street.get(url).json()["actions"]

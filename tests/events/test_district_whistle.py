@@ -149,6 +149,42 @@ def test_a_lead_return_goes_back_to_the_district_desk(world, depts, command_cent
     assert event.status == Status.DISPATCHED
 
 
+def test_the_district_desk_sends_a_case_back_and_the_street_dispatches_it(
+    world, depts, command_centre
+):
+    """区退街: what the street can dispatch itself goes back to the street's desk, with the
+    reason; the street's clock starts again, and later returns come to the street."""
+    event = to_district(world)
+    desk, _far = command_centre
+    with pytest.raises(services.ValidationError):
+        services.event_send_back(actor=desk, event_id=event.pk, note="  ")
+    event = services.event_send_back(actor=desk, event_id=event.pk, note="属街道职责，可直接派城管")
+    assert event.status == Status.ESCALATED and event.handler_level == HandlerLevel.STREET
+    assert event.whistled_to_district_at is None
+    assert told("event_sent_back") == {"dispatcher"}
+    entry = event.timeline.latest("at")
+    assert (entry.action, entry.actor, entry.note) == (
+        Action.SEND_BACK,
+        desk,
+        "属街道职责，可直接派城管",
+    )
+    dispatch_clocks = event.deadlines.filter(kind=ClockKind.DISPATCH)
+    assert dispatch_clocks.filter(met_at=None).count() == 1  # the street's, started now
+    assert dispatch_clocks.count() == 3  # street's first, the district's (met), street's again
+    # The district's desk no longer acts on it; the street's does, and a return comes back
+    # to the street.
+    assert allowed_actions(scope_for(desk), event) == []
+    event = services.event_dispatch(
+        actor=world.dispatcher, event_id=event.pk, lead=depts.gaj.department
+    )
+    part = event.assignments.get()
+    services.assignment_return(
+        actor=depts.gaj.officer, assignment_id=part.pk, reason="not_our_duty", note="非公安职责"
+    )
+    event.refresh_from_db()
+    assert event.status == Status.ESCALATED and told("event_returned") == {"dispatcher"}
+
+
 def test_the_district_desk_hears_of_its_overdue_dispatch_clock(world, depts, command_centre):
     from events.enforcement import _recipients
 
@@ -175,6 +211,11 @@ DESK_CASES = [
     (Action.DISPATCH, "district-desk", Status.DISTRICT_ESCALATED, True),
     (Action.DISPATCH, "far-desk", Status.DISTRICT_ESCALATED, False),
     (Action.DISPATCH, "leader", Status.DISTRICT_ESCALATED, False),
+    (Action.SEND_BACK, "district-desk", Status.DISTRICT_ESCALATED, True),
+    (Action.SEND_BACK, "dispatcher", Status.DISTRICT_ESCALATED, False),  # not the street's
+    (Action.SEND_BACK, "far-desk", Status.DISTRICT_ESCALATED, False),
+    (Action.SEND_BACK, "leader", Status.DISTRICT_ESCALATED, False),
+    (Action.SEND_BACK, "district-desk", Status.ESCALATED, False),  # nothing to send back
 ]
 
 
@@ -192,6 +233,9 @@ def test_who_may_take_the_desk_transitions(world, depts, command_centre, action,
         ),
         Action.DISPATCH: lambda: services.event_dispatch(
             actor=user, event_id=event.pk, lead=depts.cgzf.department
+        ),
+        Action.SEND_BACK: lambda: services.event_send_back(
+            actor=user, event_id=event.pk, note="街道可自行派单"
         ),
     }[action]
     if may:
@@ -313,7 +357,18 @@ def test_the_street_desk_whistles_up_from_the_dispatch_page(client, world, depts
     assert event.status == Status.DISTRICT_ESCALATED and event.district_whistle_note == "需区级统筹"
     # the case page offers the district's desk the dispatch, and the street nothing more
     page = client.get(f"/events/{event.number}/").content.decode()
-    assert "/whistle_district/" not in page
+    assert "/whistle_district/" not in page and "/send_back/" not in page
+    # The district's desk can send it back from its dispatch page, with a reason.
+    client.login(username="district-desk", password=PASSWORD)
+    page = client.get(f"/events/{event.number}/dispatch/").content.decode()
+    assert 'id="send-back"' in page
+    response = client.post(
+        f"/events/{event.number}/send_back/",
+        {"note": "街道可自行派单", "expected_status": Status.DISTRICT_ESCALATED},
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.status == Status.ESCALATED and event.handler_level == HandlerLevel.STREET
 
 
 def test_each_console_tab_counts_the_cases_it_lists(client, world, depts):

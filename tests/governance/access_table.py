@@ -183,6 +183,15 @@ API_EVENTS: dict[str, Entry] = {
         params=_case("processing"),
         body=lambda w: {"reason": "law_enforcement"},
     ),
+    # The walk's district takes no streets' whistles and its desk holds no case the street
+    # whistled up, so nobody may take these two here; who may where the district is set up
+    # so: tests/events/test_district_whistle.py (DESK_CASES) and tests/api/test_dispatch_api.py.
+    "event-whistle-district": Entry(
+        post=NOBODY, params=_case("escalated"), body=lambda w: {"note": "街道协调不动"}
+    ),
+    "event-send-back": Entry(
+        post=NOBODY, params=_case("escalated"), body=lambda w: {"note": "街道可自行派单"}
+    ),
     "event-verify": Entry(post=CASE_ACTORS, params=_case("resolved"), body=lambda w: {}),
     "event-rework": Entry(
         post=CASE_ACTORS, params=_case("resolved"), body=lambda w: {"note": "仍有杂物"}
