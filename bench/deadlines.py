@@ -62,12 +62,13 @@ def main() -> None:
             cur, "events_event",
             ["number", "tracking_code", "channel", "status", "handler_level", "block_id",
              "area_code", "address", "building", "category_id", "priority", "description",
-             "reporter_name", "reporter_phone", "closing_reason", "whistle_reason", "whistle_note",
+             "reporter_name", "reporter_phone", "reporter_phone_index", "closing_reason",
+             "whistle_reason", "whistle_note", "district_whistle_note", "external_number",
              "rework_count", "satisfaction", "rating_comment", "created_at", "updated_at"],
             (
                 (f"BENCH-{i:08d}", f"B{i:09d}", "block_staff", "in_block", "block", block.pk,
-                 block.code, "", "", category.pk, "yellow", "bench", "", "", "", "", "", 0, "", "",
-                 now, now)
+                 block.code, "", "", category.pk, "yellow", "bench", "", "", "", "", "", "", "",
+                 "", 0, "", "", now, now)
                 for i in range(OPEN)
             ),
         )  # fmt: skip

@@ -5,6 +5,7 @@ from governance.dashboards import views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("evaluations/", views.two_way_evaluations, name="evaluations"),
     path("reports/<int:pk>/", views.report_job, name="report_job"),
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),
     path("<str:code>/", views.area_dashboard, name="area"),

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from governance.audit import audit
-from governance.dashboards import board, reports
+from governance.dashboards import board, evaluations, reports
 from governance.dashboards.models import ReportJob
 from governance.dashboards.selectors import LATEST_DAY, PERIODS, period_for, visible_area
 from governance.models import AuditEntry
@@ -156,3 +159,31 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status != ReportJob.Status.DONE or not job.content:
         return redirect("dashboard:report_job", pk=job.pk)
     return download(bytes(job.content), f"monthly-report-{job.area_code}-{job.month:%Y-%m}.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_way_evaluations(request: HttpRequest) -> HttpResponse:
+    """双向评价: the month's sheet of a street's desk (its departments) and of a department
+    (its streets); each score is given once, by POST of one row."""
+    month = _month(request)
+    if request.method == "POST":
+        try:
+            evaluations.two_way_evaluate(
+                actor=request.user, direction=request.POST.get("direction", ""),
+                street_code=request.POST.get("street", ""),
+                department_id=request.POST.get("department") or 0, month=month,
+                score=request.POST.get("score"), comment=request.POST.get("comment", ""),
+            )  # fmt: skip
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except PermissionDenied as error:
+            messages.error(request, str(error) or _("You may not give this evaluation."))
+        else:
+            messages.success(request, _("Evaluation saved."))
+        return redirect(f"{reverse('dashboard:evaluations')}?month={month:%Y-%m}")
+    sheet = evaluations.evaluation_sheet(user=request.user, month=month)
+    return render(
+        request, "dashboards/evaluations.html",
+        {"month": month, "sheet": sheet, "rows": sheet["as_street"] + sheet["as_department"]},
+    )  # fmt: skip

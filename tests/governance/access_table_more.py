@@ -8,9 +8,12 @@ The objects they need beyond the walk's world are made by ``build_more``
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from tests.governance.access_table import (
     ADMIN,
     BLOCK_VIEWERS,
+    DISP,
     GOV,
     LEADER,
     POSTED,
@@ -76,6 +79,20 @@ MORE: dict[str, Entry] = {
     "dashboard:report_download": Entry(
         get=frozenset({GOV}), params={"pk": lambda w: w.more.report_job.pk}
     ),
+    # 双向评价: a page for everyone signed in (empty but for a street's desk and a
+    # department that worked together this month); a score is given by the street's desk
+    # for its street (the body), or by the department for itself.
+    "dashboard:evaluations": Entry(
+        get=SIGNED_IN,
+        post=frozenset({DISP, ADMIN}),
+        body=lambda w: {
+            "month": f"{timezone.localdate():%Y-%m}",
+            "direction": "street_to_department",
+            "street": w.street.code,
+            "department": w.cgzf.pk,
+            "score": 90,
+        },
+    ),  # fmt: skip
     # IsAuthenticated, then the asked area must be inside the scope (404 otherwise).
     "api-stats-summary": Entry(
         get=AREA_NUMBERS, query="area=430302001001001&from=2026-11-01&to=2026-11-30"
