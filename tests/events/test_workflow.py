@@ -75,6 +75,8 @@ def perform(world, action: Action, event: Event, actor):
             return services.event_whistle_to_district(
                 actor=actor, event_id=event.pk, note="需区级多部门联动"
             )
+        case Action.SEND_BACK:
+            return services.event_send_back(actor=actor, event_id=event.pk, note="街道可自行派单")
         case Action.MERGE:
             target = log_pending(world)
             return services.event_merge(actor=actor, event_id=event.pk, into=target)
@@ -83,7 +85,7 @@ def perform(world, action: Action, event: Event, actor):
 
 BLOCK_STATES = [Status.PENDING, Status.IN_BLOCK, Status.AWAITING_VERIFICATION, Status.CLOSED]
 # Dispatching needs departments and the street's desk: tests/events/test_dispatch.py walks it;
-# the street → district path (街呼区应) is walked in tests/events/test_district_whistle.py.
+# the street → district path (街呼区应) and back (区退街) in tests/events/test_district_whistle.py.
 CASES = [
     (action, state)
     for action in services.ACTION_SERVICES
@@ -101,6 +103,8 @@ def test_every_transition_is_allowed_exactly_where_declared(world, action, state
         # 街呼区应: the street's desk, in a district that takes streets' whistles.
         DistrictSettings.objects.create(district=world.district, street_whistle_to_district=True)
         actor = world.dispatcher
+    if action == Action.SEND_BACK:
+        actor = world.dispatcher  # a desk; from none of the block's states does it apply
     before = TimelineEntry.objects.filter(event=event).count()
     if state in transition.sources:
         moved = perform(world, action, event, actor)
