@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from events import selectors, services
 from events.forms import DispatchForm, EvaluationForm, FeedbackForm, NoteForm, ReturnForm
 from events.models import TRANSITIONS, Action, Assignment, Event, HandlerLevel, Status
+from events.views import ACTION_BUTTONS, ACTION_NOTE_LABELS
 from events.workflow import actor_may, allowed_actions
 from governance.access import scope_for
 from governance.errors import DomainError
@@ -152,13 +153,41 @@ def dispatch(request: HttpRequest, number: str) -> HttpResponse:
         "events/dispatch.html",
         {
             "event": event, "form": form, "suggestion": suggestion, "returns": returns,
-            # 街呼区应: a street's desk that cannot dispatch it passes it to the district.
-            "can_whistle_to_district": Action.WHISTLE_DISTRICT in allowed_actions(scope, event),
-            # 区退街: the district's desk gives back what the street can dispatch itself.
-            "can_send_back": Action.SEND_BACK in allowed_actions(scope, event),
-            "whistle_form": NoteForm(initial={"expected_status": event.status}),
+            "desk_moves": _desk_moves(allowed_actions(scope, event)),
+            "move_form": NoteForm(initial={"expected_status": event.status}),
         },
     )  # fmt: skip
+
+
+# Instead of dispatching, the desk holding a case may pass it on, with its reason: the
+# street's up to the district (街呼区应), the district's back to the street (区退街).
+DESK_MOVES = {
+    Action.WHISTLE_DISTRICT: (
+        "whistle-to-district",
+        gettext_lazy("Cannot dispatch it here?"),
+        gettext_lazy(
+            "街呼区应: pass it to the district's command centre, which dispatches it to "
+            "departments. Say why the street cannot."
+        ),
+    ),
+    Action.SEND_BACK: (
+        "send-back",
+        gettext_lazy("The street can dispatch it itself?"),
+        gettext_lazy(
+            "Send it back to the street's desk with your reason; the street's two hours to "
+            "dispatch start again."
+        ),
+    ),
+}
+
+
+def _desk_moves(allowed: list[Action]) -> list[dict]:
+    return [
+        {"id": anchor, "action": action.value, "heading": heading, "explanation": explanation,
+         "label": ACTION_NOTE_LABELS[action], "button": ACTION_BUTTONS[action]}
+        for action, (anchor, heading, explanation) in DESK_MOVES.items()
+        if action in allowed
+    ]  # fmt: skip
 
 
 @login_required
