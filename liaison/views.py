@@ -117,6 +117,13 @@ def _served_communities(user):
     ]
 
 
+def _chosen_community(request: HttpRequest, communities):
+    """The community the form names, if it is one of ``communities`` (those the user serves),
+    else None: a forged or stale choice writes nothing."""
+    chosen = _int(request.POST.get("community"))
+    return next((c for c in communities if c.pk == chosen), None)
+
+
 def _acting_streets(user):
     scope = scope_for(user)
     return Area.objects.filter(
@@ -595,9 +602,7 @@ def household_report(request: HttpRequest, token: str) -> HttpResponse:
 def registrations(request: HttpRequest) -> HttpResponse:
     communities = _served_communities(request.user)
     if request.method == "POST":
-        community = next(
-            (c for c in communities if c.pk == _int(request.POST.get("community"))), None
-        )
+        community = _chosen_community(request, communities)
         if community is None:
             messages.error(request, _("Choose a community you work for."))
             return redirect("liaison:registrations")
@@ -641,9 +646,7 @@ def registrations(request: HttpRequest) -> HttpResponse:
 def wishes(request: HttpRequest) -> HttpResponse:
     communities = _served_communities(request.user)
     if request.method == "POST":
-        community = next(
-            (c for c in communities if c.pk == _int(request.POST.get("community"))), None
-        )
+        community = _chosen_community(request, communities)
         if community is None:
             messages.error(request, _("Choose a community you work for."))
             return redirect("liaison:wishes")
@@ -822,9 +825,7 @@ def demand_lists(request: HttpRequest) -> HttpResponse:
     communities = _served_communities(request.user)
     year, quarter = current_quarter(timezone.localdate())
     if request.method == "POST":
-        community = next(
-            (c for c in communities if c.pk == _int(request.POST.get("community"))), None
-        )
+        community = _chosen_community(request, communities)
         if community is None:
             raise Http404
         return _open_quarter(
