@@ -53,8 +53,8 @@ def rollup_figures(rng) -> dict:
     """Rebuild from scratch, then an incremental run over 100 changed block-days."""
     from django.utils import timezone
 
-    from governance.dashboards import rollup
-    from governance.dashboards.models import DirtyCell, StatCell
+    from dashboards import rollup
+    from dashboards.models import DirtyCell, StatCell
 
     started = time.perf_counter()
     rows = rollup.rebuild()

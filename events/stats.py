@@ -10,7 +10,7 @@ Two layers:
 * **counts** — how many cases (or departments' parts) are in a set. Each count is a
   ``Count`` whose filter is the set's definition (``EVENT_SETS`` / ``PART_SETS``); sums of
   durations are kept in seconds. Counts add up over days, blocks and categories, which is
-  what lets ``governance.dashboards`` keep them in summary tables.
+  what lets ``dashboards`` keep them in summary tables.
 * **measures** — one function per rate or average, computed from counts, with its
   numerator and denominator. The docstring is the formula; ``Measure.formula`` is the
   Chinese tooltip shown on the page.

@@ -88,6 +88,3 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-from governance.dashboards import admin as _dashboards_admin  # noqa: E402, F401

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from governance.dashboards.api import StatsSummaryView
+from dashboards.api import StatsSummaryView
 from governance.notification_api import NotificationViewSet
 from governance.tokens import TokenView
 

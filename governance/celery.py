@@ -11,7 +11,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 app = Celery("governance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["governance.dashboards"])
 
 
 def _heartbeat_interval() -> float:
@@ -66,7 +65,7 @@ app.conf.beat_schedule = {
     },
     # The dashboards' summary tables: a page is at most this stale (DESIGN §9: ≤ 60 s).
     "rollup-stats": {
-        "task": "governance.dashboards.tasks.rollup_stats",
+        "task": "dashboards.tasks.rollup_stats",
         "schedule": _rollup_interval(),
         "options": {"expires": _rollup_interval()},
     },

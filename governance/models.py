@@ -236,14 +236,3 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name or self.created_at:%Y-%m-%d}"
-
-
-# The dashboards' summary tables and scoring settings live in their own module.
-from governance.dashboards.models import (  # noqa: E402, F401
-    DirtyCell,
-    ReportJob,
-    RollupState,
-    ScoringSettings,
-    StatCell,
-    TwoWayEvaluation,
-)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "liaison",
     "events",
     "governance",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

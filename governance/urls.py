@@ -43,7 +43,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("links/", include("liaison.urls")),
     path("duties/", include("liaison.import_urls")),
-    path("dashboard/", include("governance.dashboards.urls")),
+    path("dashboard/", include("dashboards.urls")),
     path("r/", include("events.public_urls")),
     path("api/", include("governance.api_urls")),
     path("open311/v2/", include("events.open311_urls")),

@@ -9,7 +9,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from blocks.models import Area
-from governance.dashboards import rollup
+from dashboards import rollup
 from tests.blocks.conftest import square
 from tests.browser.conftest import _page, snap, watch_console
 from tests.dashboard.conftest import NOW, story  # noqa: F401  (the hand-built story)

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from dashboards.models import StreetDepartmentEvaluation
 from events import services
-from governance.dashboards.models import TwoWayEvaluation
 from tests.browser.conftest import snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,7 +47,7 @@ def test_the_street_desk_scores_a_department_on_a_phone(
     expect(phone_page.locator(".messages")).to_contain_text("评价已保存")
     expect(row).to_contain_text("88")
     expect(row.locator("input[name=score]")).to_have_count(0)
-    given = TwoWayEvaluation.objects.get()
+    given = StreetDepartmentEvaluation.objects.get()
     assert (given.score, given.comment, given.evaluated_by) == (88, "到场及时", world.dispatcher)
     assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert phone_console_errors == []

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import time_machine
 
+from dashboards import rollup
+from dashboards.models import StreetDepartmentEvaluation
 from events.models import Assignment
-from governance.dashboards import rollup
-from governance.dashboards.models import TwoWayEvaluation
 from liaison.models import Department
 from tests.dashboard.conftest import NOW
 
@@ -50,23 +50,23 @@ def test_the_street_desk_rates_each_department_that_worked_for_it_once(rolled, c
     for bad in ("101", "-1", "八十", ""):
         response = client.post(URL, {**row, "score": bad}, follow=True)
         assert "0 到 100" in response.content.decode() or "0 to 100" in response.content.decode()
-    assert not TwoWayEvaluation.objects.exists()
+    assert not StreetDepartmentEvaluation.objects.exists()
     response = client.post(URL, {**row, "score": "85", "comment": "配合积极"}, follow=True)
     assert response.redirect_chain[-1][0] == f"{URL}?month=2026-11"
-    saved = TwoWayEvaluation.objects.get()
+    saved = StreetDepartmentEvaluation.objects.get()
     assert (saved.score, saved.comment, saved.evaluated_by) == (85, "配合积极", world.dispatcher)
     assert (saved.period_start.isoformat(), saved.period_end.isoformat()) == (
         "2026-11-01", "2026-11-30",
     )  # fmt: skip
     assert "配合积极" in response.content.decode()  # shown in place of its form
     again = client.post(URL, {**row, "score": "60"}, follow=True)
-    assert TwoWayEvaluation.objects.get().score == 85
+    assert StreetDepartmentEvaluation.objects.get().score == 85
     assert len(list(again.context["messages"])) == 1
     # A department that did nothing for the street that month is not rated.
     idle = Department.objects.create(district=world.district, code="slj", name="水利局")
     refused = client.post(URL, {**row, "department": idle.pk, "score": "50"}, follow=True)
     assert "水利局" in str(list(refused.context["messages"])[0])
-    assert TwoWayEvaluation.objects.count() == 1
+    assert StreetDepartmentEvaluation.objects.count() == 1
 
 
 def test_each_side_rates_only_for_itself(rolled, client):
@@ -82,17 +82,17 @@ def test_each_side_rates_only_for_itself(rolled, client):
     for outsider in (world.other_dispatcher, world.governor, world.leader, department.officer):
         client.force_login(outsider)
         client.post(URL, as_street)
-    assert not TwoWayEvaluation.objects.exists()
+    assert not StreetDepartmentEvaluation.objects.exists()
     # The street's desk may not speak for the department either.
     client.force_login(world.dispatcher)
     client.post(URL, as_department)
-    assert not TwoWayEvaluation.objects.exists()
+    assert not StreetDepartmentEvaluation.objects.exists()
     # The department sees the street on its own sheet and rates it.
     client.force_login(department.officer)
     page = client.get(URL, {"month": "2026-11"})
     assert f"department_to_street:{world.street.code}:{department.department.pk}" in _rows(page)
     client.post(URL, as_department)
-    given = TwoWayEvaluation.objects.get()
+    given = StreetDepartmentEvaluation.objects.get()
     assert (given.direction, given.score, given.evaluated_by) == (
         "department_to_street", 70, department.officer,
     )  # fmt: skip

@@ -10,11 +10,11 @@ from datetime import date
 import pytest
 import time_machine
 
+from dashboards import rollup
+from dashboards.models import ScoringSettings, StatCell, StreetDepartmentEvaluation
+from dashboards.selectors import Period, Reader, period_for
 from events import stats
 from events.models import Event
-from governance.dashboards import rollup
-from governance.dashboards.models import ScoringSettings, StatCell, TwoWayEvaluation
-from governance.dashboards.selectors import Period, Reader, period_for
 from tests.dashboard.conftest import D2, NOW
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +104,7 @@ def test_the_rates_of_the_district_by_hand(rolled):
 
 def test_basically_satisfied_weighs_what_the_district_says(rolled):
     ScoringSettings.objects.create(district=rolled.world.district, basically_satisfied_factor=0.9)
-    from governance.dashboards import board
+    from dashboards import board
 
     summary = board.summary(code="430302", period=NOVEMBER, now=NOW)
     assert summary["satisfaction_rate"]["numerator"] == pytest.approx(2.9)
@@ -166,7 +166,7 @@ def test_overdue_cases_list_them_all(rolled):
 
 
 def test_department_ranking_by_hand(rolled):
-    from governance.dashboards.selectors import department_ranking
+    from dashboards.selectors import department_ranking
 
     reader = Reader(code="430302", period=NOVEMBER, now=NOW)
     ranking = department_ranking(
@@ -190,16 +190,16 @@ def test_department_ranking_by_hand(rolled):
 
 
 def test_street_share_and_two_way_evaluation_feed_the_ranking(rolled):
-    from governance.dashboards.selectors import department_ranking, scoring_for, two_way_scores
+    from dashboards.selectors import department_ranking, scoring_for, two_way_scores
 
     w, depts = rolled.world, rolled.depts
     ScoringSettings.objects.create(district=w.district, street_share=0.4)
-    TwoWayEvaluation.objects.create(
+    StreetDepartmentEvaluation.objects.create(
         direction="street_to_department", street=w.street, department=depts.scjg.department,
         period_start=date(2026, 11, 1), period_end=date(2026, 11, 30), score=80,
         evaluated_by=w.dispatcher,
     )  # fmt: skip
-    TwoWayEvaluation.objects.create(
+    StreetDepartmentEvaluation.objects.create(
         direction="department_to_street", street=w.street, department=depts.scjg.department,
         period_start=date(2026, 11, 1), period_end=date(2026, 11, 30), score=90,
         evaluated_by=depts.scjg.officer,
@@ -340,8 +340,8 @@ def test_the_command_rebuilds_what_a_bulk_load_did_not_mark(world):
 
 
 def test_beat_rolls_up_every_30_seconds_and_the_task_runs_it(rolled):
+    from dashboards import tasks
     from governance.celery import app
-    from governance.dashboards import tasks
 
     entry = app.conf.beat_schedule["rollup-stats"]
     assert entry["task"] == tasks.rollup_stats.name and entry["schedule"] <= 60

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from blocks.models import Posting
+from dashboards import reports, rollup
+from dashboards.models import ReportJob
 from events import services
-from governance.dashboards import reports, rollup
-from governance.dashboards.models import ReportJob
 from tests.dashboard.conftest import NOW
 from tests.factories import UserFactory, post
 
@@ -225,7 +225,7 @@ def test_a_large_report_is_built_by_a_worker_with_a_progress_bar(
 ):
     monkeypatch.setattr(reports, "LARGE_REPORT_CASES", 5)
     sent = []
-    from governance.dashboards import tasks
+    from dashboards import tasks
 
     monkeypatch.setattr(tasks.build_report, "delay", lambda pk: sent.append(pk))
     client.force_login(rolled.world.leader)
@@ -257,11 +257,11 @@ def test_a_large_report_is_built_by_a_worker_with_a_progress_bar(
 def test_an_administrator_enters_a_two_way_evaluation(rolled, client, admin_user):
     from django.urls import reverse
 
-    from governance.dashboards.models import TwoWayEvaluation
+    from dashboards.models import StreetDepartmentEvaluation
 
     client.force_login(admin_user)
     response = client.post(
-        reverse("admin:governance_twowayevaluation_add"),
+        reverse("admin:dashboards_streetdepartmentevaluation_add"),
         {
             "direction": "street_to_department", "street": rolled.world.street.pk,
             "department": rolled.depts.scjg.department.pk, "period_start": "2026-11-01",
@@ -269,7 +269,7 @@ def test_an_administrator_enters_a_two_way_evaluation(rolled, client, admin_user
         },
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
-    evaluation = TwoWayEvaluation.objects.get()
+    evaluation = StreetDepartmentEvaluation.objects.get()
     assert evaluation.evaluated_by == admin_user and evaluation.score == 80
     with time_machine.travel(NOW, tick=False):
         data = client.get("/dashboard/430302/?period=custom&from=2026-11-01&to=2026-11-30")

@@ -22,7 +22,7 @@ from tests.governance.access_table import (
     Entry,
 )
 
-# The numbers of an area are read by whoever's scope covers it (governance/dashboards/
+# The numbers of an area are read by whoever's scope covers it (dashboards/
 # selectors.visible_area): for block A its governor, its street's desk, the district's leader
 # and the administrator; the neighbour, a block of another street and the departments get 404.
 AREA_NUMBERS = BLOCK_VIEWERS

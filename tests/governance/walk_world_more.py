@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from types import SimpleNamespace
 
-from governance.dashboards import reports
-from governance.dashboards.models import ReportJob
+from dashboards import reports
+from dashboards.models import ReportJob
 from liaison import imports
 from tests.governance.access_table import GOV
 

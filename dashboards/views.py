@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dashboards import board, evaluations, reports
+from dashboards.models import ReportJob
+from dashboards.selectors import LATEST_DAY, PERIODS, period_for, visible_area
 from governance.audit import audit
-from governance.dashboards import board, evaluations, reports
-from governance.dashboards.models import ReportJob
-from governance.dashboards.selectors import LATEST_DAY, PERIODS, period_for, visible_area
 from governance.models import AuditEntry
 from governance.spreadsheets import download
 

@@ -2,15 +2,15 @@
 
 from celery import shared_task
 
-from governance.dashboards import reports, rollup
+from dashboards import reports, rollup
 
 
-@shared_task(name="governance.dashboards.tasks.rollup_stats")
+@shared_task(name="dashboards.tasks.rollup_stats")
 def rollup_stats() -> dict[str, int]:
     """Beat runs it every STATS_ROLLUP_SECONDS: the dashboard is at most that stale."""
     return rollup.rollup()
 
 
-@shared_task(name="governance.dashboards.tasks.build_report")
+@shared_task(name="dashboards.tasks.build_report")
 def build_report(job_id: int) -> str:
     return reports.run_job(job_id).status

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance.dashboards import views
+from dashboards import views
 
 app_name = "dashboard"
 urlpatterns = [

@@ -24,17 +24,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from blocks.models import Area
+from dashboards.models import (
+    DirtyCell,
+    ScoringSettings,
+    StatCell,
+    StreetDepartmentEvaluation,
+)
+from dashboards.rollup import LEVELS, block_rows, cells_q, day_bounds
 from events import stats
 from events.models import Category, Channel, Event, Priority
 from events.selectors import event_queryset
 from governance.access import scope_for
-from governance.dashboards.models import (
-    DirtyCell,
-    ScoringSettings,
-    StatCell,
-    TwoWayEvaluation,
-)
-from governance.dashboards.rollup import LEVELS, block_rows, cells_q, day_bounds
 from liaison.models import Department
 
 PERIODS = (
@@ -335,20 +335,20 @@ def dim_labels(dim: str, keys: Iterable[str]) -> dict[str, str]:
 def two_way_scores(*, code: str, period: Period) -> tuple[dict[int, float], dict[str, float]]:
     """Averages of the two-way evaluations (双向评价) of the period in the area: streets'
     scores of departments, and departments' scores of streets."""
-    rows = TwoWayEvaluation.objects.filter(
+    rows = StreetDepartmentEvaluation.objects.filter(
         street__code__startswith=code[:9] if len(code) >= 9 else code,
         period_start__lt=period.end,
         period_end__gte=period.start,
     )
     of_departments = {
         r["department_id"]: round(r["avg"], 2)
-        for r in rows.filter(direction=TwoWayEvaluation.Direction.STREET_RATES_DEPARTMENT)
+        for r in rows.filter(direction=StreetDepartmentEvaluation.Direction.STREET_RATES_DEPARTMENT)
         .values("department_id")
         .annotate(avg=Avg("score"))
     }
     of_streets = {
         r["street__code"]: round(r["avg"], 2)
-        for r in rows.filter(direction=TwoWayEvaluation.Direction.DEPARTMENT_RATES_STREET)
+        for r in rows.filter(direction=StreetDepartmentEvaluation.Direction.DEPARTMENT_RATES_STREET)
         .values("street__code")
         .annotate(avg=Avg("score"))
     }

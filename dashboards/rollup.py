@@ -24,6 +24,7 @@ from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Substr, TruncDate, TruncMonth
 from django.utils import timezone
 
+from dashboards.models import DirtyCell, RollupState, StatCell
 from events.models import Deadline, Event
 from events.stats import (
     COUNT_NAMES,
@@ -32,7 +33,6 @@ from events.stats import (
     grouped_event_counts,
     parts_of,
 )
-from governance.dashboards.models import DirtyCell, RollupState, StatCell
 
 logger = logging.getLogger(__name__)
 

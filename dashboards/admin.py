@@ -3,8 +3,8 @@ periodic two-way evaluations (双向评价) that feed the ranking. Audited like 
 
 from django.contrib import admin
 
+from dashboards.models import ScoringSettings, StreetDepartmentEvaluation
 from governance.audit import AuditedAdminMixin
-from governance.dashboards.models import ScoringSettings, TwoWayEvaluation
 
 
 @admin.register(ScoringSettings)
@@ -13,8 +13,8 @@ class ScoringSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "satisfaction_weight", "basically_satisfied_factor"]  # fmt: skip
 
 
-@admin.register(TwoWayEvaluation)
-class TwoWayEvaluationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+@admin.register(StreetDepartmentEvaluation)
+class StreetDepartmentEvaluationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["direction", "street", "department", "period_start", "period_end", "score"]
     list_filter = ["direction", "period_end"]
     exclude = ["evaluated_by", "evaluated_at"]

@@ -9,10 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blocks.models import Area
-from events import stats
-from events.models import Channel, Priority
-from governance.dashboards import rollup
-from governance.dashboards.selectors import (
+from dashboards import rollup
+from dashboards.selectors import (
     Period,
     Reader,
     area_names,
@@ -22,6 +20,8 @@ from governance.dashboards.selectors import (
     scoring_for,
     two_way_scores,
 )
+from events import stats
+from events.models import Channel, Priority
 
 # Measures a leader may colour the map by (and rank the worst blocks by).
 MAP_MEASURES = (

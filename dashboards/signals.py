@@ -14,7 +14,7 @@ from django.dispatch import receiver
 def mark_changed_case(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
     if not created or raw:
         return
-    from governance.dashboards.rollup import mark_changed
+    from dashboards.rollup import mark_changed
 
     event = instance.event
     mark_changed(area_code=event.area_code, created_at=event.created_at)

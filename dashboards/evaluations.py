@@ -21,13 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blocks.models import Area
+from dashboards.models import StreetDepartmentEvaluation
+from dashboards.rollup import day_bounds
 from events.models import Assignment
 from governance.access import scope_for
-from governance.dashboards.models import TwoWayEvaluation
-from governance.dashboards.rollup import day_bounds
 from liaison.models import Department
 
-Direction = TwoWayEvaluation.Direction
+Direction = StreetDepartmentEvaluation.Direction
 STREET_CODE_LENGTH = Area.CODE_LENGTH[Area.Level.STREET]
 
 
@@ -62,7 +62,7 @@ class SheetRow:
     direction: str
     street: Area
     department: Department
-    given: TwoWayEvaluation | None
+    given: StreetDepartmentEvaluation | None
 
 
 def evaluation_sheet(*, user, month: date) -> dict[str, list[SheetRow]]:
@@ -88,7 +88,7 @@ def evaluation_sheet(*, user, month: date) -> dict[str, list[SheetRow]]:
     first, last = month_bounds(month)
     given = {
         (e.direction, e.street.code, e.department_id): e
-        for e in TwoWayEvaluation.objects.filter(
+        for e in StreetDepartmentEvaluation.objects.filter(
             period_start=first, period_end=last, department_id__in=departments
         ).select_related("street")
     }
@@ -111,7 +111,7 @@ def evaluation_sheet(*, user, month: date) -> dict[str, list[SheetRow]]:
 def two_way_evaluate(
     *, actor, direction: str, street_code: str, department_id: int, month: date, score,
     comment: str = "", now: datetime | None = None,
-) -> TwoWayEvaluation:  # fmt: skip
+) -> StreetDepartmentEvaluation:  # fmt: skip
     """Give one score of the month, once. The street's desk rates a department, or a
     department's member rates the street; only a pair that worked together that month."""
     if direction not in Direction.values:
@@ -145,7 +145,7 @@ def two_way_evaluate(
     first, last = month_bounds(month)
     try:
         with transaction.atomic():
-            return TwoWayEvaluation.objects.create(
+            return StreetDepartmentEvaluation.objects.create(
                 direction=direction, street=street, department=department,
                 period_start=first, period_end=last, score=score, comment=comment.strip()[:300],
                 evaluated_by=actor, evaluated_at=now or timezone.now(),

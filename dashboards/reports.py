@@ -16,11 +16,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from blocks.models import Area
-from events import stats
-from events.selectors import event_queryset
-from governance.dashboards import board
-from governance.dashboards.models import ReportJob
-from governance.dashboards.selectors import (
+from dashboards import board
+from dashboards.models import ReportJob
+from dashboards.selectors import (
     Period,
     Reader,
     area_names,
@@ -29,6 +27,8 @@ from governance.dashboards.selectors import (
     scoring_for,
     two_way_scores,
 )
+from events import stats
+from events.selectors import event_queryset
 from governance.models import User
 from governance.privacy import mask_phone
 
@@ -239,6 +239,6 @@ def run_job(job_id: int) -> ReportJob:
 
 
 def queue(job: ReportJob) -> None:
-    from governance.dashboards.tasks import build_report
+    from dashboards.tasks import build_report
 
     transaction.on_commit(lambda: build_report.delay(job.pk))

@@ -3,7 +3,7 @@ rebuild them from the cases (after a bulk load, which writes no change marks).""
 
 from django.core.management.base import BaseCommand
 
-from governance.dashboards import rollup
+from dashboards import rollup
 
 
 class Command(BaseCommand):

@@ -35,7 +35,7 @@ class StatCell(StatCellBase):
 
     Kept for every level (district, street, community, block), so that any dashboard reads
     a few dozen rows whatever the number of cases. Block-day rows are computed from the
-    cases; every other row is a sum of them (``governance.dashboards.rollup``).
+    cases; every other row is a sum of them (``dashboards.rollup``).
     """
 
     class Grain(models.TextChoices):
@@ -61,6 +61,7 @@ class StatCell(StatCellBase):
     next_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "governance_statcell"
         verbose_name = _("dashboard summary row")
         verbose_name_plural = _("dashboard summary rows")
         constraints = [
@@ -109,6 +110,7 @@ class DirtyCell(models.Model):
     day = models.DateField()
 
     class Meta:
+        db_table = "governance_dirtycell"
         verbose_name = _("changed summary cell")
         verbose_name_plural = _("changed summary cells")
 
@@ -122,6 +124,9 @@ class RollupState(models.Model):
     name = models.CharField(max_length=20, unique=True, default="stats")
     finished_at = models.DateTimeField(null=True, blank=True)
     cells = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "governance_rollupstate"
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.finished_at}"
@@ -158,6 +163,7 @@ class ScoringSettings(models.Model):
     )
 
     class Meta:
+        db_table = "governance_scoringsettings"
         verbose_name = _("scoring settings")
         verbose_name_plural = _("scoring settings")
         constraints = [
@@ -171,7 +177,7 @@ class ScoringSettings(models.Model):
         return str(self.district)
 
 
-class TwoWayEvaluation(models.Model):
+class StreetDepartmentEvaluation(models.Model):
     """双向评价 (seed 004): at the end of a period a street rates each department that
     worked in it, and a department rates the street (0–100)."""
 
@@ -205,8 +211,9 @@ class TwoWayEvaluation(models.Model):
     evaluated_at = models.DateTimeField(_("evaluated at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("two-way evaluation")
-        verbose_name_plural = _("two-way evaluations")
+        db_table = "governance_twowayevaluation"
+        verbose_name = _("street–department evaluation")
+        verbose_name_plural = _("street–department evaluations")
         ordering = ["-period_end"]
         constraints = [
             models.UniqueConstraint(
@@ -243,6 +250,7 @@ class ReportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "governance_reportjob"
         verbose_name = _("report job")
         verbose_name_plural = _("report jobs")
 
@@ -252,6 +260,3 @@ class ReportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(self.done_steps * 100 / self.steps) if self.steps else 0
-
-
-from governance.dashboards import signals  # noqa: E402, F401  (connects the receiver)

@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from governance.dashboards import board, rollup
-from governance.dashboards.selectors import period_for, visible_area
+from dashboards import board, rollup
+from dashboards.selectors import period_for, visible_area
 
 
 class SummaryQuery(serializers.Serializer):
