@@ -49,8 +49,7 @@ def demo_accounts(password: str) -> dict[str, list[str]]:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
-    from blocks.models import Area, Posting
-    from liaison.models import DepartmentMember
+    from blocks.models import Area, DepartmentMember, Posting
 
     def posted(role: str, level: str) -> list[str]:
         rows = Posting.objects.filter(

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from blocks import services
-from blocks.models import Area, Posting, TerritoryImport
+from blocks.models import Area, Department, DepartmentMember, Posting, TerritoryImport
 from governance.audit import AuditedAdminMixin, audit
 from governance.models import AuditEntry
 
@@ -144,3 +144,17 @@ class TerritoryImportAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class MemberInline(admin.TabularInline):
+    model = DepartmentMember
+    extra = 0
+    raw_id_fields = ("user",)
+
+
+@admin.register(Department)
+class DepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "short_name", "code", "district", "is_active")
+    list_filter = ("district", "is_active")
+    search_fields = ("name", "short_name", "code")
+    inlines = [MemberInline]

@@ -17,8 +17,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from blocks import geo, selectors, services
+from blocks.access import visible_areas
 from blocks.models import Area, Posting
-from governance.access import visible_areas
 from governance.privacy import mask_phone
 
 

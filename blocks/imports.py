@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blocks import geo
+from blocks.access import scope_for
 from blocks.models import Area, TerritoryImport
 from governance import spreadsheets
-from governance.access import scope_for
 from governance.audit import audit
 from governance.models import AuditEntry
 

@@ -259,3 +259,69 @@ class TerritoryImport(models.Model):
     @property
     def error_count(self) -> int:
         return sum(1 for r in self.report if r.get("outcome") == "error")
+
+
+# Departments of the district (moved from liaison, issue 16: access reads who works where).
+class Department(models.Model):
+    """A district-level agency (城管执法, 市场监管, 公安 …) that answers whistles."""
+
+    district = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="departments",
+        limit_choices_to={"level": Area.Level.DISTRICT},
+        verbose_name=_("district"),
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    short_name = models.CharField(_("short name"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        db_table = "liaison_department"
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["district", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "code"], name="department_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class DepartmentMember(models.Model):
+    """A person working for a department; the liaison officer (报到联络员) reports in."""
+
+    class Role(models.TextChoices):
+        OFFICER = "officer", _("officer")
+        LIAISON_OFFICER = "liaison_officer", _("liaison officer")
+        HEAD = "head", _("head")
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="members", verbose_name=_("department")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="department_memberships",
+        verbose_name=_("person"),
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OFFICER)
+    started_on = models.DateField(_("started on"), auto_now_add=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        db_table = "liaison_departmentmember"
+        verbose_name = _("department member")
+        verbose_name_plural = _("department members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "user"],
+                condition=Q(ended_on__isnull=True),
+                name="department_member_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.department}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 
+from blocks.access import scope_for, visible_areas
 from blocks.models import Area, Posting
-from governance.access import scope_for, visible_areas
 
 
 def area_get(*, user, code: str) -> Area:

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from blocks import divisions
+from blocks.access import scope_for
 from blocks.models import Area, Posting
-from governance.access import scope_for
 from governance.audit import audit
 from governance.models import AuditEntry
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from blocks import geo, imports, selectors, services, tasks
+from blocks.access import scope_for
 from blocks.forms import ImportUploadForm, PostingForm
 from blocks.models import Area, Posting, TerritoryImport
-from governance.access import scope_for
 from governance.privacy import mask_phone
 from governance.spreadsheets import download
 

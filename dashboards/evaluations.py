@@ -20,12 +20,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blocks.models import Area
+from blocks.access import scope_for
+from blocks.models import Area, Department
 from dashboards.models import StreetDepartmentEvaluation
 from dashboards.rollup import day_bounds
 from events.models import Assignment
-from governance.access import scope_for
-from liaison.models import Department
 
 Direction = StreetDepartmentEvaluation.Direction
 STREET_CODE_LENGTH = Area.CODE_LENGTH[Area.Level.STREET]

@@ -194,7 +194,7 @@ class StreetDepartmentEvaluation(models.Model):
         verbose_name=_("street"),
     )
     department = models.ForeignKey(
-        "liaison.Department",
+        "blocks.Department",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("department"),

@@ -23,7 +23,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from blocks.models import Area
+from blocks.access import scope_for
+from blocks.models import Area, Department
 from dashboards.models import (
     DirtyCell,
     ScoringSettings,
@@ -34,8 +35,6 @@ from dashboards.rollup import LEVELS, block_rows, cells_q, day_bounds
 from events import stats
 from events.models import Category, Channel, Event, Priority
 from events.selectors import event_queryset
-from governance.access import scope_for
-from liaison.models import Department
 
 PERIODS = (
     ("today", _("Today")),

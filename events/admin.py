@@ -8,9 +8,11 @@ from events.models import (
     DeadlineChange,
     DeadlinePolicy,
     DistrictSettings,
+    DutyItem,
     Event,
     Open311Client,
     Photo,
+    StreetDutyItem,
     TimelineEntry,
     WorkingDayOverride,
 )
@@ -129,3 +131,18 @@ class Open311ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if not obj.api_key:
             obj.api_key = secrets.token_urlsafe(32)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(DutyItem)
+class DutyItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("number", "matter", "category_code", "lead", "district")
+    list_filter = ("district", "lead")
+    search_fields = ("matter", "category_code")
+    filter_horizontal = ("cooperating",)
+
+
+@admin.register(StreetDutyItem)
+class StreetDutyItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("kind", "number", "matter", "category_code", "district")
+    list_filter = ("district", "kind")
+    search_fields = ("matter",)

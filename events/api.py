@@ -38,6 +38,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from blocks.access import scope_for, visible_areas
 from blocks.models import Area
 from events import hotline, selectors, services
 from events import serializers as s
@@ -45,7 +46,6 @@ from events.filters import EventFilter
 from events.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from events.models import Assignment, Category, Deadline, Event, TimelineEntry
 from events.workflow import allowed_actions
-from governance.access import scope_for, visible_areas
 from governance.audit import audit
 from governance.models import AuditEntry
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from blocks.models import Area, Posting
+from blocks.models import Area, DepartmentMember, Posting
 from events import selectors, services
 from events.models import (
     Category,
@@ -18,7 +18,6 @@ from events.models import (
     Satisfaction,
     WhistleReason,
 )
-from liaison.models import DepartmentMember
 
 DESCRIPTIONS = {
     "city-illegal-building": ["楼顶私自加建彩钢棚，劝阻无效"],

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from blocks.access import scope_for
 from events import selectors, services
 from events.forms import DispatchForm, EvaluationForm, FeedbackForm, NoteForm, ReturnForm
 from events.models import TRANSITIONS, Action, Assignment, Event, HandlerLevel, Status
 from events.views import ACTION_BUTTONS, ACTION_NOTE_LABELS
 from events.workflow import actor_may, allowed_actions
-from governance.access import scope_for
 from governance.errors import DomainError
 
 CONSOLE_TABS = {

@@ -20,11 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blocks.models import Posting
+from blocks.models import DepartmentMember, Posting
 from events.models import ClockKind, Deadline, DistrictSettings, HandlerLevel, Status
 from governance.models import WebhookTarget
 from governance.notifications import notify
-from liaison.models import DepartmentMember
 
 logger = logging.getLogger(__name__)
 BATCH = 500

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from blocks.models import Department
 from events import stats
 from events.models import (
     OPEN_STATUSES,
@@ -18,7 +19,6 @@ from events.models import (
     Priority,
     Status,
 )
-from liaison.models import Department
 
 
 class EventFilter(django_filters.FilterSet):

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from blocks.access import scope_for
 from blocks.models import Area
 from events import services
 from events.locating import address_suggestions, open_areas
 from events.models import Category, Channel, Event
 from governance import spreadsheets
-from governance.access import scope_for
 
 # The hotline's column names (and English ones for apps sending JSON).
 COLUMNS = {

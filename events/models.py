@@ -564,7 +564,7 @@ class Assignment(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="assignments")
     department = models.ForeignKey(
-        "liaison.Department",
+        "blocks.Department",
         on_delete=models.PROTECT,
         related_name="assignments",
         verbose_name=_("department"),
@@ -809,3 +809,85 @@ class Open311Client(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The district's duty lists (moved from liaison, issue 16): matter → departments.
+class DutyItem(models.Model):
+    """One row of the district's 属地管理事项清单: matter → lead and cooperating departments."""
+
+    district = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="duty_items",
+        limit_choices_to={"level": Area.Level.DISTRICT},
+        verbose_name=_("district"),
+    )
+    number = models.PositiveSmallIntegerField(_("item number"))
+    matter = models.CharField(_("matter"), max_length=200)
+    category_code = models.SlugField(
+        _("category code"),
+        max_length=40,
+        blank=True,
+        help_text=_("The case category this matter covers, if any"),
+    )
+    lead = models.ForeignKey(
+        "blocks.Department",
+        on_delete=models.PROTECT,
+        related_name="lead_duties",
+        verbose_name=_("lead department"),
+    )
+    cooperating = models.ManyToManyField(
+        "blocks.Department",
+        blank=True,
+        related_name="cooperating_duties",
+        verbose_name=_("cooperating"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        db_table = "liaison_dutyitem"
+        verbose_name = _("duty list item")
+        verbose_name_plural = _("duty list")
+        ordering = ["district", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "category_code"],
+                condition=~Q(category_code=""),
+                name="duty_item_category_once",
+            ),
+            models.UniqueConstraint(fields=["district", "number"], name="duty_item_number_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.matter}"
+
+
+class StreetDutyItem(models.Model):
+    """The street's own duty list (街道职责清单) and its cooperation list (配合事项清单):
+    seed 000 — 雨湖 named 35 items a street must do itself and 21 it only helps with;
+    matters not on them may not be pushed onto the street."""
+
+    class Kind(models.TextChoices):
+        OWN = "own", _("the street's own duty")
+        COOPERATION = "cooperation", _("the street cooperates")
+
+    district = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="street_duty_items",
+        limit_choices_to={"level": Area.Level.DISTRICT},
+        verbose_name=_("district"),
+    )
+    kind = models.CharField(_("list"), max_length=12, choices=Kind.choices)
+    number = models.PositiveSmallIntegerField(_("item number"))
+    matter = models.CharField(_("matter"), max_length=200)
+    category_code = models.SlugField(_("category code"), max_length=40, blank=True)
+
+    class Meta:
+        db_table = "liaison_streetdutyitem"
+        verbose_name = _("street duty item")
+        verbose_name_plural = _("street duty lists")
+        ordering = ["district", "kind", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}. {self.matter}"

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from blocks.models import Area, Posting
+from blocks.models import Area, DepartmentMember, Posting
 from events import services
 from events.forms import PhotosField, RatingForm, category_choices
 from events.locating import address_suggestions, block_at_point, open_areas
@@ -40,7 +40,6 @@ from events.models import (
 from governance import ratelimit
 from governance.errors import DomainError
 from governance.privacy import mask_phone
-from liaison.models import DepartmentMember
 
 TRACKING_CODE_RE = re.compile(rf"[{services.TRACKING_ALPHABET}]{{10}}")
 # Mobile numbers (13812345678, +86 138 1234 5678) and landlines with an area code (0731-5551234).

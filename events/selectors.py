@@ -10,19 +10,20 @@ from operator import or_
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from blocks.models import Posting
+from blocks.access import Scope, scope_for
+from blocks.models import Department, Posting
 from events.models import (
     OPEN_STATUSES,
     Assignment,
     Deadline,
+    DutyItem,
     Event,
     HandlerLevel,
+    StreetDutyItem,
     TimelineEntry,
 )
 from events.workflow import live_departments
-from governance.access import Scope, scope_for
 from governance.privacy import mask_phone
-from liaison.models import Department, DutyItem, StreetDutyItem
 
 BLOCK_ROLES = frozenset({Posting.Role.GOVERNOR, Posting.Role.ASSISTANT})
 

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blocks.models import Area, Posting
+from blocks.access import scope_for
+from blocks.models import Area, Department, DepartmentMember, Posting
 from events import deadlines
 from events.models import (
     TRANSITIONS,
@@ -30,6 +31,7 @@ from events.models import (
     ClockKind,
     Deadline,
     DeadlineChange,
+    DutyItem,
     Event,
     HandlerLevel,
     Photo,
@@ -40,11 +42,9 @@ from events.models import (
 )
 from events.photos import check_photo, photo_files
 from events.workflow import actor_may, live_departments
-from governance.access import scope_for
 from governance.crypto import blind_index
 from governance.errors import DomainError, StateConflict
 from governance.notifications import notify
-from liaison.models import Department, DepartmentMember, DutyItem
 
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out on the phone
 

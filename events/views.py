@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from blocks.access import scope_for
 from blocks.models import Area
 from events import exports, hotline, selectors, services
 from events.filters import EventFilter
@@ -28,7 +29,6 @@ from events.forms import (
 )
 from events.models import Action, DeadlineChange, Event, Status
 from events.workflow import allowed_actions
-from governance.access import scope_for
 from governance.audit import audit
 from governance.errors import DomainError
 from governance.models import AuditEntry

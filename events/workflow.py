@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from blocks.access import Scope
 from blocks.models import Posting
 from events.models import (
     TRANSITIONS,
@@ -12,7 +13,6 @@ from events.models import (
     HandlerLevel,
     Transition,
 )
-from governance.access import Scope
 
 SUPERVISORS = frozenset({Posting.Role.SUPERVISOR})
 

@@ -6,7 +6,7 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from governance.access import scope_for
+    from blocks.access import scope_for
 
     scope = scope_for(user)
     return {"user_scope": scope}

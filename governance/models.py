@@ -97,7 +97,7 @@ class WebhookTarget(models.Model):
         _("street code"), max_length=21, blank=True, help_text=_("For a street's desk")
     )
     department = models.ForeignKey(
-        "liaison.Department",
+        "blocks.Department",
         on_delete=models.CASCADE,
         null=True,
         blank=True,

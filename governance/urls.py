@@ -42,7 +42,7 @@ urlpatterns = [
     path("areas/", include("blocks.urls")),
     path("events/", include("events.urls")),
     path("links/", include("liaison.urls")),
-    path("duties/", include("liaison.import_urls")),
+    path("duties/", include("events.duty_urls")),
     path("dashboard/", include("dashboards.urls")),
     path("r/", include("events.public_urls")),
     path("api/", include("governance.api_urls")),

@@ -8,8 +8,8 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from blocks.access import scope_for
 from blocks.models import Posting
-from governance.access import scope_for
 from governance.security import sessions_end_everywhere
 
 

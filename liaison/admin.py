@@ -5,10 +5,7 @@ from liaison.models import (
     ActivityEntry,
     CadreLink,
     DemandList,
-    Department,
-    DepartmentMember,
     DeployedCadre,
-    DutyItem,
     HouseholdLeader,
     HouseholdMatter,
     JointGroup,
@@ -19,41 +16,11 @@ from liaison.models import (
     PartyOrganisation,
     ProblemList,
     ServiceItem,
-    StreetDutyItem,
     TwoWayEvaluation,
     Visit,
     VisitFinding,
     Wish,
 )
-
-
-class MemberInline(admin.TabularInline):
-    model = DepartmentMember
-    extra = 0
-    raw_id_fields = ("user",)
-
-
-@admin.register(Department)
-class DepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "short_name", "code", "district", "is_active")
-    list_filter = ("district", "is_active")
-    search_fields = ("name", "short_name", "code")
-    inlines = [MemberInline]
-
-
-@admin.register(DutyItem)
-class DutyItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("number", "matter", "category_code", "lead", "district")
-    list_filter = ("district", "lead")
-    search_fields = ("matter", "category_code")
-    filter_horizontal = ("cooperating",)
-
-
-@admin.register(StreetDutyItem)
-class StreetDutyItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("kind", "number", "matter", "category_code", "district")
-    list_filter = ("district", "kind")
-    search_fields = ("matter",)
 
 
 # --- the links between levels (issue 8) -----------------------------------------------------

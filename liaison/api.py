@@ -16,16 +16,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from blocks.models import Area
+from blocks.access import scope_for
+from blocks.models import Area, Department
 from events.models import Category
-from governance.access import scope_for
 from governance.privacy import mask_phone
 from liaison import selectors, services
 from liaison.models import (
     CadreLink,
     DemandItem,
     DemandList,
-    Department,
     DeployedCadre,
     HouseholdLeader,
     HouseholdMatter,

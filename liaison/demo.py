@@ -10,17 +10,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from blocks.demo import person_names, phone_numbers
-from blocks.models import Area, Posting
+from blocks.models import Area, Department, DepartmentMember, Posting
+from events.models import DutyItem, StreetDutyItem
 from liaison import selectors, services
-from liaison.models import (
-    CadreLink,
-    Department,
-    DepartmentMember,
-    DeployedCadre,
-    DutyItem,
-    StreetDutyItem,
-    current_quarter,
-)
+from liaison.models import CadreLink, DeployedCadre, current_quarter
 
 DEPARTMENTS = [
     ("cgzf", "区城市管理和综合执法局", "城管执法"),

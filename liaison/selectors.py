@@ -1,6 +1,6 @@
 """Reads of the links between levels, always scoped to the user asking (issue 8).
 
-Who sees what follows the roster (governance.access.Scope) plus two facts of this app:
+Who sees what follows the roster (blocks.access.Scope) plus two facts of this app:
 - a community has no posting of its own: its work is done by the governors and assistants
   of its blocks (雨湖: the community's staff became its block governors, seed 000) and by
   the street above it. So "a community sees only its own lists" means: block staff see the
@@ -18,8 +18,8 @@ from datetime import date
 
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
+from blocks.access import Scope, scope_for
 from blocks.models import Area, Posting
-from governance.access import Scope, scope_for
 from liaison.models import (
     ActivityEntry,
     CadreLink,

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blocks.models import Area, Posting
-from governance.access import scope_for
+from blocks.access import scope_for
+from blocks.models import Area, Department, DepartmentMember, Posting
 from governance.errors import DomainError, StateConflict
 from governance.notifications import notify
 from liaison import selectors
@@ -31,8 +31,6 @@ from liaison.models import (
     CadreLink,
     DemandItem,
     DemandList,
-    Department,
-    DepartmentMember,
     DeployedCadre,
     HouseholdLeader,
     HouseholdMatter,

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from blocks.models import Area
+from blocks.access import scope_for
+from blocks.models import Area, Department
 from events.public import NOTE_PHONE_RE
 from governance import ratelimit
-from governance.access import scope_for
 from governance.audit import audit
 from governance.errors import DomainError
 from governance.models import AuditEntry
@@ -41,7 +41,6 @@ from liaison.forms import (
 )
 from liaison.models import (
     DemandItem,
-    Department,
     DeployedCadre,
     HouseholdMatter,
     JointGroupMember,

@@ -10,11 +10,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from blocks.models import Posting
+from blocks.models import Department, DepartmentMember, Posting
 from events.categories import load_default_categories
 from events.deadlines import load_default_policies
-from events.models import Category, DeadlinePolicy
-from liaison.models import Department, DepartmentMember, DutyItem
+from events.models import Category, DeadlinePolicy, DutyItem
 from tests.factories import UserFactory, area, post
 
 Role = Posting.Role

@@ -8,31 +8,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-
-MOVED = {
-    "statcell": "statcell",
-    "dirtycell": "dirtycell",
-    "rollupstate": "rollupstate",
-    "scoringsettings": "scoringsettings",
-    "reportjob": "reportjob",
-    "twowayevaluation": "streetdepartmentevaluation",
-}
-
-
-def move_content_types(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, new in MOVED.items():
-        ContentType.objects.filter(app_label="governance", model=old).update(
-            app_label="dashboards", model=new
-        )
-
-
-def move_content_types_back(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, new in MOVED.items():
-        ContentType.objects.filter(app_label="dashboards", model=new).update(
-            app_label="governance", model=old
-        )
+from governance.model_moves import move_content_types
 
 
 class Migration(migrations.Migration):
@@ -190,5 +166,16 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(move_content_types, move_content_types_back, elidable=False),
+        move_content_types(
+            "governance",
+            "dashboards",
+            {
+                "statcell": "statcell",
+                "dirtycell": "dirtycell",
+                "rollupstate": "rollupstate",
+                "scoringsettings": "scoringsettings",
+                "reportjob": "reportjob",
+                "twowayevaluation": "streetdepartmentevaluation",
+            },
+        ),
     ]

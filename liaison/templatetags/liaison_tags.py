@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from governance.access import scope_for
+from blocks.access import scope_for
 from liaison import selectors
 
 register = template.Library()

@@ -11,10 +11,10 @@ import time_machine
 from django.utils import timezone
 from PIL import Image
 
+from blocks.models import Department, DepartmentMember
 from events import services
 from events.models import Channel, ClockKind, Event, Status
 from governance.models import AuditEntry
-from liaison.models import Department, DepartmentMember
 from tests.api.conftest import logged, pending
 from tests.factories import UserFactory
 

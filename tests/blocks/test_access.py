@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from blocks.access import visible_areas
 from blocks.models import Area, Posting, TerritoryImport
 from blocks.selectors import block_list_with_teams
-from governance.access import visible_areas
 from tests.factories import PASSWORD, area
 
 pytestmark = pytest.mark.django_db

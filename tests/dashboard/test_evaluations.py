@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import time_machine
 
+from blocks.models import Department
 from dashboards import rollup
 from dashboards.models import StreetDepartmentEvaluation
 from events.models import Assignment
-from liaison.models import Department
 from tests.dashboard.conftest import NOW
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from blocks.models import DepartmentMember
 from events import services
 from events.enforcement import enforce_deadlines
 from events.models import ClockKind, Deadline, Status
 from governance.models import Delivery, Notification, WebhookTarget
-from liaison.models import DepartmentMember
 from tests.factories import UserFactory, post
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from events import selectors, services
-from events.models import Assignment, CaseEvaluation, ClockKind, Event, Status
+from events.models import Assignment, CaseEvaluation, ClockKind, Event, Status, StreetDutyItem
 from governance.errors import DomainError, StateConflict
-from liaison.models import StreetDutyItem
 from tests.events.test_concurrency import run_at_once
 from tests.factories import PASSWORD, UserFactory
 

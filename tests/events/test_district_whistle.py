@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from blocks.models import Posting
+from blocks.access import scope_for
+from blocks.models import Department, DepartmentMember, Posting
 from events import services
 from events.models import (
     TRANSITIONS,
@@ -19,10 +20,8 @@ from events.models import (
     Status,
 )
 from events.workflow import allowed_actions
-from governance.access import scope_for
 from governance.errors import DomainError, StateConflict
 from governance.models import Notification
-from liaison.models import Department, DepartmentMember
 from tests.events.test_concurrency import run_at_once
 from tests.factories import PASSWORD, UserFactory, area, post
 

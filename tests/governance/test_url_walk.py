@@ -31,24 +31,16 @@ from django.urls import path as route
 from django.utils import timezone
 from PIL import Image
 
-from blocks.models import Posting, TerritoryImport
+from blocks.access import Scope
+from blocks.models import Department, DepartmentMember, Posting, TerritoryImport
 from events import hotline, services
 from events.categories import load_default_categories
 from events.deadlines import load_default_policies
-from events.models import Category, ClockKind, DeadlinePolicy, Open311Client
-from governance.access import Scope
+from events.models import Category, ClockKind, DeadlinePolicy, DutyItem, Open311Client
 from governance.middleware import CSP
 from governance.notifications import notify
 from liaison import services as liaison_services
-from liaison.models import (
-    CadreLink,
-    Department,
-    DepartmentMember,
-    DeployedCadre,
-    DutyItem,
-    JointGroupMember,
-    current_quarter,
-)
+from liaison.models import CadreLink, DeployedCadre, JointGroupMember, current_quarter
 from tests.factories import UserFactory, area, post
 from tests.governance.access_table import (
     ADMIN,

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from dashboards import reports
 from dashboards.models import ReportJob
-from liaison import imports
+from events import duty_lists
 from tests.governance.access_table import GOV
 
 
@@ -21,4 +21,6 @@ def build_more(world) -> SimpleNamespace:
     reports.run_job(job.pk)
     job.refresh_from_db()
     assert job.status == ReportJob.Status.DONE, job.error
-    return SimpleNamespace(report_job=job, own_list=imports.template_xlsx(imports.DutyList.OWN))
+    return SimpleNamespace(
+        report_job=job, own_list=duty_lists.template_xlsx(duty_lists.DutyList.OWN)
+    )

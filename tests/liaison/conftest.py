@@ -5,8 +5,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from blocks.models import DepartmentMember
 from liaison import services
-from liaison.models import CadreLink, DepartmentMember, DeployedCadre
+from liaison.models import CadreLink, DeployedCadre
 from tests.factories import UserFactory
 
 

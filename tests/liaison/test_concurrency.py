@@ -57,7 +57,7 @@ def test_a_department_cannot_race_past_three_claims(world, depts, links):
     services.problem_list_publish(actor=world.dispatcher, problem_list_id=plist.pk)
     cg = depts.cgzf
     second = UserFactory(username="cgzf-second")
-    from liaison.models import DepartmentMember
+    from blocks.models import DepartmentMember
 
     DepartmentMember.objects.create(department=cg.department, user=second)
     due = links.today + timedelta(days=30)

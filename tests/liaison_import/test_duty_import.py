@@ -11,10 +11,9 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 from openpyxl import load_workbook
 
-from events import selectors, services
+from events import duty_lists, selectors, services
+from events.models import DutyItem, StreetDutyItem
 from governance.models import AuditEntry
-from liaison import imports
-from liaison.models import DutyItem, StreetDutyItem
 from tests.factories import PASSWORD
 from tests.liaison_import.conftest import DUTY_HEADER, STREET_HEADER, csv_file, xlsx_file
 
@@ -31,7 +30,7 @@ def state(world):
 
 def run(world, actor, rows, kind="duty", **options):
     header = DUTY_HEADER if kind == "duty" else STREET_HEADER
-    return imports.duty_list_import_file(
+    return duty_lists.duty_list_import_file(
         actor=actor, district=world.district, kind=kind, upload=xlsx_file(rows, header), **options
     )
 
@@ -124,7 +123,7 @@ def test_the_report_is_in_chinese(world, depts, district_admin):
     with translation.override("zh-hans"):
         report = run(world, district_admin, BAD[:5])
         messages = [r.message for r in report.rows]
-        workbook = imports.report_xlsx(report)
+        workbook = duty_lists.report_xlsx(report)
     assert messages[1] == "未知的部门“区环卫处”。"
     assert messages[3] == "未知的分类“no-such-category”：请使用分类目录中的编码。"
     assert messages[4] == "序号 2 与第 2 行重复。"
@@ -176,7 +175,7 @@ def test_the_street_lists_import_from_a_gbk_csv_and_replace_removes_what_is_gone
     StreetDutyItem.objects.create(district=world.district, kind="own", number=9, matter="旧事项")
     rows = [[1, "网格化服务管理", ""], [2, "群众诉求首接办理", "other-misc"]]
     upload = csv_file(rows, encoding="gb18030")  # Excel on Chinese Windows saves CSV as GBK
-    report = imports.duty_list_import_file(
+    report = duty_lists.duty_list_import_file(
         actor=district_admin, district=world.district, kind="own", upload=upload, replace=True
     )
     assert not report.errors and report.removed == 1
@@ -202,7 +201,7 @@ def test_the_template_and_the_current_list_import_back_unchanged(
     current.content  # noqa: B018
     upload = io.BytesIO(current.content)
     upload.name = "current.xlsx"
-    report = imports.duty_list_import_file(
+    report = duty_lists.duty_list_import_file(
         actor=district_admin, district=world.district, kind="duty", upload=upload
     )
     assert [r.outcome for r in report.rows] == ["unchanged"] * 4
@@ -275,7 +274,7 @@ def test_who_may_read_and_import(client, world, depts, request, persona, page, d
 
 
 def test_the_service_refuses_a_street_administrator(world, depts, street_admin):
-    with pytest.raises(imports.PermissionDenied):
+    with pytest.raises(duty_lists.PermissionDenied):
         run(world, street_admin, GOOD)
 
 

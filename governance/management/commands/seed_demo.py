@@ -14,12 +14,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from blocks.demo import seed_block_teams, seed_territory
-from blocks.models import Area, Posting
+from blocks.models import Area, Department, DepartmentMember, Posting
 from blocks.services import posting_create
 from events.bulk import generate_events
 from events.demo import seed_events
 from liaison.demo import seed_liaison, seed_links
-from liaison.models import Department, DepartmentMember
 
 # username → (full name, role, which area: "district" / "street" / "block")
 DEMO_ACCOUNTS = {

@@ -14,17 +14,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from blocks.access import scope_for
 from blocks.models import Area
-from governance.access import scope_for
+from events import duty_lists
+from events.models import DutyItem, StreetDutyItem
 from governance.spreadsheets import download
-from liaison import imports
-from liaison.models import DutyItem, StreetDutyItem
 
 REPORT_SECONDS = 3600
 
 
 class DutyImportForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("List"), choices=imports.DutyList.CHOICES)
+    kind = forms.ChoiceField(label=gettext_lazy("List"), choices=duty_lists.DutyList.CHOICES)
     file = forms.FileField(
         label=gettext_lazy("XLSX or CSV file"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
@@ -40,7 +40,7 @@ def _district(request: HttpRequest, code: str) -> Area:
     """A district whose lists the user may read; anything else is not there for them (a
     street's administrator reads the lists of their district, above their own area)."""
     district = Area.objects.filter(code=code, level=Area.Level.DISTRICT).first()
-    if district is None or not imports.may_read(request.user, district):
+    if district is None or not duty_lists.may_read(request.user, district):
         raise Http404
     return district
 
@@ -69,7 +69,7 @@ def duty_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def duty_import(request: HttpRequest, code: str) -> HttpResponse:
     district = _district(request, code)
-    may_import = imports.may_import(request.user, district)
+    may_import = duty_lists.may_import(request.user, district)
     form = DutyImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST":
@@ -78,7 +78,7 @@ def duty_import(request: HttpRequest, code: str) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                report = imports.duty_list_import_file(
+                report = duty_lists.duty_list_import_file(
                     actor=request.user, district=district, kind=data["kind"],
                     upload=data["file"], replace=data["replace"], dry_run=data["dry_run"],
                     request=request,
@@ -90,30 +90,30 @@ def duty_import(request: HttpRequest, code: str) -> HttpResponse:
                 if report.written:
                     messages.success(request, _("The list has been imported."))
     counts = {
-        imports.DutyList.DUTY: DutyItem.objects.filter(district=district).count(),
-        imports.DutyList.OWN: StreetDutyItem.objects.filter(
+        duty_lists.DutyList.DUTY: DutyItem.objects.filter(district=district).count(),
+        duty_lists.DutyList.OWN: StreetDutyItem.objects.filter(
             district=district, kind=StreetDutyItem.Kind.OWN
         ).count(),
-        imports.DutyList.COOPERATION: StreetDutyItem.objects.filter(
+        duty_lists.DutyList.COOPERATION: StreetDutyItem.objects.filter(
             district=district, kind=StreetDutyItem.Kind.COOPERATION
         ).count(),
     }
     lists = [
         {"kind": kind, "label": label, "count": counts[kind]}
-        for kind, label in imports.DutyList.CHOICES
+        for kind, label in duty_lists.DutyList.CHOICES
     ]
     return render(
         request,
-        "liaison/duty_import.html",
+        "events/duty_import.html",
         {
             "district": district,
             "form": form,
             "may_import": may_import,
             "report": report,
             "lists": lists,
-            "outcomes": imports.OUTCOMES,
+            "outcomes": duty_lists.OUTCOMES,
             "summary": [
-                (imports.OUTCOMES[o], report.count(o), o)
+                (duty_lists.OUTCOMES[o], report.count(o), o)
                 for o in ("created", "updated", "unchanged")
             ]
             if report is not None
@@ -125,17 +125,17 @@ def duty_import(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def duty_template(request: HttpRequest, kind: str) -> HttpResponse:
-    if kind not in imports.LIST_COLUMNS:
+    if kind not in duty_lists.LIST_COLUMNS:
         raise Http404
-    return download(imports.template_xlsx(kind), f"duty-list-template-{kind}.xlsx")
+    return download(duty_lists.template_xlsx(kind), f"duty-list-template-{kind}.xlsx")
 
 
 @login_required
 def duty_download(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     district = _district(request, code)
-    if kind not in imports.LIST_COLUMNS:
+    if kind not in duty_lists.LIST_COLUMNS:
         raise Http404
-    return download(imports.list_xlsx(kind, district), f"duty-list-{district.code}-{kind}.xlsx")
+    return download(duty_lists.list_xlsx(kind, district), f"duty-list-{district.code}-{kind}.xlsx")
 
 
 @login_required
@@ -144,4 +144,4 @@ def duty_report(request: HttpRequest) -> HttpResponse:
     if report is None:
         messages.error(request, _("The report is no longer kept; import the file again."))
         return redirect("duties:home")
-    return download(imports.report_xlsx(report), "duty-list-import-report.xlsx")
+    return download(duty_lists.report_xlsx(report), "duty-list-import-report.xlsx")

@@ -10,7 +10,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from blocks.models import Area
-from liaison import imports
+from events import duty_lists
 
 
 class Command(BaseCommand):
@@ -20,8 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("district", help="the district's 6-digit code")
         parser.add_argument("file", type=Path, help="an .xlsx or .csv file")
         parser.add_argument(
-            "--list", dest="kind", default=imports.DutyList.DUTY,
-            choices=[kind for kind, _label in imports.DutyList.CHOICES],
+            "--list", dest="kind", default=duty_lists.DutyList.DUTY,
+            choices=[kind for kind, _label in duty_lists.DutyList.CHOICES],
         )  # fmt: skip
         parser.add_argument("--replace", action="store_true", help="remove items not in the file")
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         with file.open("rb") as handle:
             upload = File(handle, name=file.name)  # the reader tells XLSX from CSV by the name
             try:
-                report = imports.duty_list_import_file(
+                report = duty_lists.duty_list_import_file(
                     actor=None, district=area, kind=kind, upload=upload, replace=replace,
                     dry_run=dry_run,
                 )  # fmt: skip
@@ -43,10 +43,11 @@ class Command(BaseCommand):
                 raise CommandError(" ".join(error.messages)) from error
         for row in report.rows:
             if row.outcome != "unchanged":
-                label = imports.OUTCOMES.get(row.outcome, row.outcome)
+                label = duty_lists.OUTCOMES.get(row.outcome, row.outcome)
                 self.stdout.write(f"{row.row}\t{row.number}\t{label}\t{row.message}")
         summary = ", ".join(
-            f"{imports.OUTCOMES[o]} {report.count(o)}" for o in ("created", "updated", "unchanged")
+            f"{duty_lists.OUTCOMES[o]} {report.count(o)}"
+            for o in ("created", "updated", "unchanged")
         )
         if report.errors:
             raise CommandError(f"{len(report.errors)} rows have problems: nothing was imported.")

@@ -30,12 +30,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from blocks.models import Area
+from blocks.access import scope_for
+from blocks.models import Area, Department
+from events.categories import category_catalogue
+from events.models import DutyItem, StreetDutyItem
 from governance import spreadsheets
-from governance.access import scope_for
 from governance.audit import audit
 from governance.models import AuditEntry
-from liaison.models import Department, DutyItem, StreetDutyItem
 
 MAX_ROWS = 2000
 
@@ -72,21 +73,6 @@ REQUIRED = {
     DutyList.COOPERATION: ("number", "matter"),
 }
 SEPARATORS = re.compile(r"[、,，;；/\n]+")
-
-# The case categories live in ``events``, above this app (STYLE §1: imports only go down):
-# events registers where to read them when it loads (events/apps.py). Returns code → name,
-# and the full name ("市容环境 › 占道经营") → code is accepted too.
-CategoryCatalogue = Callable[[], dict[str, str]]
-_category_catalogue: CategoryCatalogue | None = None
-
-
-def register_category_catalogue(catalogue: CategoryCatalogue) -> None:
-    global _category_catalogue
-    _category_catalogue = catalogue
-
-
-def _categories() -> dict[str, str]:
-    return _category_catalogue() if _category_catalogue is not None else {}
 
 
 @dataclass
@@ -249,7 +235,7 @@ def duty_list_import(
     report = DutyImportReport(
         kind=kind, district_code=district.code, file_name=file_name, dry_run=dry_run
     )
-    catalogue = _categories()
+    catalogue = category_catalogue()
     with transaction.atomic():
         # Two imports of the same district at once: the second waits and checks afresh.
         Area.objects.select_for_update().filter(pk=district.pk).first()

@@ -13,8 +13,7 @@ from operator import or_
 
 from django.db.models import Q
 
-from blocks.models import Area, Posting
-from liaison.models import DepartmentMember
+from blocks.models import Area, DepartmentMember, Posting
 
 Role = Posting.Role
 
