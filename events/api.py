@@ -42,9 +42,10 @@ from blocks.access import scope_for, visible_areas
 from blocks.models import Area
 from events import hotline, selectors, services
 from events import serializers as s
+from events.actions import CASE_ACTIONS, PART_ACTIONS, CaseAction, PartAction
 from events.filters import EventFilter
 from events.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from events.models import Assignment, Category, Deadline, Event, TimelineEntry
+from events.models import Action, Assignment, Category, Deadline, Event, PartMove, TimelineEntry
 from events.workflow import allowed_actions
 from governance.audit import audit
 from governance.models import AuditEntry
@@ -102,6 +103,39 @@ def post_action(*, request, response=s.EventDetailSerializer, code=200, photos=F
         )
 
     return decorate
+
+
+def _takes_photos(serializer_class) -> bool:
+    return serializer_class is not None and "photos" in serializer_class().fields
+
+
+def case_endpoint(action: Action, summary: str, **kw):
+    """The POST endpoint of one case action of the registry (events.actions)."""
+    spec = CASE_ACTIONS[action]
+
+    def endpoint(self, request, id=None):
+        return self._act(request, spec)
+
+    endpoint.__name__ = endpoint.__qualname__ = kw.pop("name", action.value)
+    endpoint.__doc__ = summary
+    return post_action(request=spec.serializer, photos=_takes_photos(spec.serializer), **kw)(
+        endpoint
+    )
+
+
+def part_endpoint(move: PartMove, summary: str, **kw):
+    """The POST endpoint of one move of a department's part (events.actions)."""
+    spec = PART_ACTIONS[move]
+
+    def endpoint(self, request, pk=None):
+        return self._act(request, spec)
+
+    endpoint.__name__ = endpoint.__qualname__ = kw.pop("name", move.value)
+    endpoint.__doc__ = summary
+    return post_action(
+        request=spec.serializer, response=s.PartSerializer,
+        photos=_takes_photos(spec.serializer), **kw,
+    )(endpoint)  # fmt: skip
 
 
 def is_id(value: str) -> bool:
@@ -274,140 +308,63 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         response["Location"] = f"/api/events/{event.number}/"
         return response
 
-    # --- one endpoint per action (GLOSSARY) ---------------------------------------------
-    def _act(self, request, serializer_class, call) -> Response:
+    # --- one endpoint per action (GLOSSARY), each read from events.actions ---------------
+    def _act(self, request, spec: CaseAction) -> Response:
         """Validate, then call the service with the status the app saw (``expected_status``,
         or the one just read): whoever acts second on a moved case gets 409."""
         event = self.get_object()
-        data = _valid(serializer_class, request)
-        expected = data.get("expected_status") or event.status
+        serializer = spec.serializer(data=request.data, context={"event": event})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         with service_errors():
-            call(event, data, expected)
+            spec.perform(
+                actor=request.user, event=event, data=data,
+                expected_status=data.get("expected_status") or event.status,
+            )  # fmt: skip
         return self._detail(event.pk)
 
-    @post_action(request=s.NoteSerializer)
-    def accept(self, request, id=None):
-        """Accept (受理): the block takes the case on; its 15-minute clock stops."""
-        return self._act(
-            request, s.NoteSerializer,
-            lambda e, d, x: services.event_accept(actor=request.user, event_id=e.pk,
-                                                  expected_status=x),
-        )  # fmt: skip
-
-    @post_action(request=s.ResolveSerializer, photos=True)
-    def resolve(self, request, id=None):
-        """Resolve (办结): the block says what was done, with photos."""
-        return self._act(
-            request, s.ResolveSerializer,
-            lambda e, d, x: services.event_resolve(
-                actor=request.user, event_id=e.pk, note=d["note"], photos=d.get("photos", []),
-                expected_status=x),
-        )  # fmt: skip
-
-    @post_action(request=s.NoteSerializer)
-    def verify(self, request, id=None):
-        """Verify (核查): it is really done; the case closes."""
-        return self._act(
-            request, s.NoteSerializer,
-            lambda e, d, x: services.event_verify(
-                actor=request.user, event_id=e.pk, note=d.get("note", ""), expected_status=x),
-        )  # fmt: skip
-
-    @post_action(request=s.RequiredNoteSerializer)
-    def rework(self, request, id=None):
-        """Rework (返工): not done; back to the handler with the reason."""
-        return self._act(
-            request, s.RequiredNoteSerializer,
-            lambda e, d, x: services.event_rework(
-                actor=request.user, event_id=e.pk, note=d["note"], expected_status=x),
-        )  # fmt: skip
-
-    @post_action(request=s.RateSerializer)
-    def rate(self, request, id=None):
-        """Rate (回访): staff record the resident's answer to the callback."""
-        return self._act(
-            request, s.RateSerializer,
-            lambda e, d, x: services.event_rate(
-                actor=request.user, event_id=e.pk, satisfaction=d["satisfaction"],
-                resolved=d["resolved"], comment=d.get("comment", "")),
-        )  # fmt: skip
-
-    @post_action(request=s.InvalidateSerializer)
-    def invalidate(self, request, id=None):
-        """Invalidate: not our matter, or a prank; closed with a reason."""
-        return self._act(
-            request, s.InvalidateSerializer,
-            lambda e, d, x: services.event_invalidate(
-                actor=request.user, event_id=e.pk, reason=d["reason"], expected_status=x),
-        )  # fmt: skip
-
-    @post_action(request=s.MergeSerializer)
-    def merge(self, request, id=None):
-        """Merge (重复诉求): a duplicate goes into the case it repeats."""
-
-        def call(event, data, expected):
-            into = self.get_queryset().filter(number=data["into"].strip()).first()
-            if into is None:
-                raise serializers.ValidationError({"into": [_("No such case.")]})
-            services.event_merge(
-                actor=request.user, event_id=event.pk, into=into, expected_status=expected
-            )
-
-        return self._act(request, s.MergeSerializer, call)
-
-    @post_action(request=s.WhistleSerializer)
-    def whistle(self, request, id=None):
-        """Whistle (吹哨): beyond the block's means; up to the street's desk, with a reason."""
-        return self._act(
-            request, s.WhistleSerializer,
-            lambda e, d, x: services.event_whistle(
-                actor=request.user, event_id=e.pk, reason=d["reason"], note=d.get("note", ""),
-                expected_status=x),
-        )  # fmt: skip
-
-    @post_action(request=s.RequiredNoteSerializer)
-    def whistle_district(self, request, id=None):
-        """Whistle to the district (街呼区应): the street's desk passes a case it cannot
-        dispatch itself to the district's command centre, with its reason (where the
-        district is set up so)."""
-        return self._act(
-            request, s.RequiredNoteSerializer,
-            lambda e, d, x: services.event_whistle_to_district(
-                actor=request.user, event_id=e.pk, note=d["note"], expected_status=x),
-        )  # fmt: skip
-
-    @post_action(request=s.RequiredNoteSerializer)
-    def send_back(self, request, id=None):
-        """Send back (区退街): the district's command centre gives the case back to the
-        street's desk, with its reason; the street's dispatch clock starts again."""
-        return self._act(
-            request, s.RequiredNoteSerializer,
-            lambda e, d, x: services.event_send_back(
-                actor=request.user, event_id=e.pk, note=d["note"], expected_status=x),
-        )  # fmt: skip
-
+    accept = case_endpoint(
+        Action.ACCEPT, "Accept (受理): the block takes the case on; its 15-minute clock stops."
+    )
+    resolve = case_endpoint(
+        Action.RESOLVE, "Resolve (办结): the block says what was done, with photos."
+    )
+    verify = case_endpoint(Action.VERIFY, "Verify (核查): it is really done; the case closes.")
+    rework = case_endpoint(
+        Action.REWORK, "Rework (返工): not done; back to the handler with the reason."
+    )
+    rate = case_endpoint(
+        Action.RATE, "Rate (回访): staff record the resident's answer to the callback."
+    )
+    invalidate = case_endpoint(
+        Action.INVALIDATE, "Invalidate: not our matter, or a prank; closed with a reason."
+    )
+    merge = case_endpoint(
+        Action.MERGE, "Merge (重复诉求): a duplicate goes into the case it repeats."
+    )
+    whistle = case_endpoint(
+        Action.WHISTLE,
+        "Whistle (吹哨): beyond the block's means; up to the street's desk, with a reason.",
+    )
+    whistle_district = case_endpoint(
+        Action.WHISTLE_DISTRICT,
+        "Whistle to the district (街呼区应): the street's desk passes a case it cannot "
+        "dispatch itself to the district's command centre, with its reason (where the "
+        "district is set up so).",
+    )
+    send_back = case_endpoint(
+        Action.SEND_BACK,
+        "Send back (区退街): the district's command centre gives the case back to the "
+        "street's desk, with its reason; the street's dispatch clock starts again.",
+    )
     # Named dispatch_: a view's own dispatch() must stay DRF's.
-    @post_action(request=s.DispatchSerializer, url_path="dispatch", url_name="dispatch")
-    def dispatch_(self, request, id=None):
-        """Dispatch (派单): the street gives the case to a lead department and cooperating ones."""
-
-        def call(event, data, expected):
-            departments = {d.code: d for d in selectors.district_departments(event=event)}
-            codes = [data["lead"], *data.get("cooperating", [])]
-            unknown = [c for c in codes if c not in departments]
-            if unknown:
-                raise serializers.ValidationError(
-                    {"lead" if data["lead"] in unknown else "cooperating": [
-                        _("No such department in this district: %(codes)s")
-                        % {"codes": ", ".join(unknown)}]}
-                )  # fmt: skip
-            services.event_dispatch(
-                actor=request.user, event_id=event.pk, lead=departments[data["lead"]],
-                cooperating=[departments[c] for c in data.get("cooperating", [])],
-                note=data.get("note", ""), expected_status=expected,
-            )  # fmt: skip
-
-        return self._act(request, s.DispatchSerializer, call)
+    dispatch_ = case_endpoint(
+        Action.DISPATCH,
+        "Dispatch (派单): the street gives the case to a lead department and cooperating ones.",
+        url_path="dispatch",
+        url_name="dispatch",
+        name="dispatch_",
+    )
 
     @post_action(request=s.CommentSerializer, response=s.TimelineEntrySerializer, code=201)
     def comment(self, request, id=None):
@@ -534,42 +491,27 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             raise exceptions.NotFound()
         return part
 
-    def _act(self, request, call) -> Response:
+    def _act(self, request, spec: PartAction) -> Response:
         part = self.get_object()
+        data = _valid(spec.serializer, request) if spec.serializer else {}
         with service_errors():
-            call(part)
+            spec.perform(actor=request.user, part=part, data=data)
         return Response(s.PartSerializer(self.get_queryset().get(pk=part.pk)).data)
 
-    @post_action(request=None, response=s.PartSerializer)
-    def report_in(self, request, pk=None):
-        """Report in (报到): the department signs for its part; its 24-hour clock stops."""
-        return self._act(
-            request,
-            lambda p: services.assignment_report_in(actor=request.user, assignment_id=p.pk),
-        )
-
-    @post_action(request=s.FeedbackSerializer, response=s.PartSerializer, photos=True)
-    def feedback(self, request, pk=None):
-        """Feedback (反馈): what the department did, with photos."""
-        data = _valid(s.FeedbackSerializer, request)
-        return self._act(
-            request,
-            lambda p: services.assignment_feedback(
-                actor=request.user, assignment_id=p.pk, note=data["note"],
-                photos=data.get("photos", [])),
-        )  # fmt: skip
-
-    @post_action(
-        request=s.ReturnSerializer, response=s.PartSerializer, url_path="return", url_name="return"
+    report_in = part_endpoint(
+        PartMove.REPORT_IN,
+        "Report in (报到): the department signs for its part; its 24-hour clock stops.",
     )
-    def return_(self, request, pk=None):
-        """Return (退单): not this department's duty; back to the street's desk, with a reason."""
-        data = _valid(s.ReturnSerializer, request)
-        return self._act(
-            request,
-            lambda p: services.assignment_return(
-                actor=request.user, assignment_id=p.pk, reason=data["reason"], note=data["note"]),
-        )  # fmt: skip
+    feedback = part_endpoint(
+        PartMove.FEEDBACK, "Feedback (反馈): what the department did, with photos."
+    )
+    return_ = part_endpoint(
+        PartMove.RETURN,
+        "Return (退单): not this department's duty; back to the street's desk, with a reason.",
+        url_path="return",
+        url_name="return",
+        name="return_",
+    )
 
 
 # --- 12345 hotline transfers ------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 
 from blocks.access import scope_for
 from events import selectors, services
+from events.actions import CASE_ACTIONS, PART_ACTIONS, form_errors
 from events.forms import DispatchForm, EvaluationForm, FeedbackForm, NoteForm, ReturnForm
 from events.models import TRANSITIONS, Action, Assignment, Event, HandlerLevel, Status
-from events.views import ACTION_BUTTONS, ACTION_NOTE_LABELS
-from events.workflow import actor_may, allowed_actions
-from governance.errors import DomainError
+from events.workflow import actor_may, allowed_actions, part_moves
+from governance.errors import page_act
 
 CONSOLE_TABS = {
     "to_dispatch": gettext_lazy("To dispatch"),
@@ -30,23 +30,6 @@ CONSOLE_TABS = {
     "to_verify": gettext_lazy("To verify"),
     "with_district": gettext_lazy("At the district"),
 }
-
-
-def _report(request, call) -> bool:
-    """Run a service call; turn its refusal into a message in the user's language."""
-    try:
-        call()
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    except ValidationError as error:
-        messages.error(request, " ".join(str(m) for m in error.messages))
-    except PermissionDenied as error:
-        messages.error(request, str(error) or _("You may not do this on this case."))
-    except (Event.DoesNotExist, Assignment.DoesNotExist):
-        raise Http404 from None
-    else:
-        return True
-    return False
 
 
 @login_required
@@ -126,16 +109,15 @@ def dispatch(request: HttpRequest, number: str) -> HttpResponse:
         form = DispatchForm(request.POST, departments=departments)
         if form.is_valid():
             data = form.cleaned_data
-            done = _report(
+            done = page_act(
                 request,
-                lambda: services.event_dispatch(
-                    actor=request.user, event_id=event.pk, lead=data["lead"],
-                    cooperating=list(data["cooperating"]), note=data["note"],
+                lambda: CASE_ACTIONS[Action.DISPATCH].perform(
+                    actor=request.user, event=event, data=data,
                     expected_status=data["expected_status"] or None,
                 ),
+                success=_("Dispatched %(number)s.") % {"number": number},
             )  # fmt: skip
-            if done:
-                messages.success(request, _("Dispatched %(number)s.") % {"number": number})
+            if done.ok:
                 return redirect("events:console")
     else:
         form = DispatchForm(
@@ -184,7 +166,7 @@ DESK_MOVES = {
 def _desk_moves(allowed: list[Action]) -> list[dict]:
     return [
         {"id": anchor, "action": action.value, "heading": heading, "explanation": explanation,
-         "label": ACTION_NOTE_LABELS[action], "button": ACTION_BUTTONS[action]}
+         "label": CASE_ACTIONS[action].note_label, "button": CASE_ACTIONS[action].button}
         for action, (anchor, heading, explanation) in DESK_MOVES.items()
         if action in allowed
     ]  # fmt: skip
@@ -204,14 +186,13 @@ def bulk_dispatch(request: HttpRequest) -> HttpResponse:
         if suggestion["lead"] is None:
             skipped += 1
             continue
-        ok = _report(
+        outcome = page_act(
             request,
-            lambda e=event, s=suggestion: services.event_dispatch(
-                actor=request.user, event_id=e.pk, lead=s["lead"], cooperating=s["cooperating"],
-                expected_status=e.status,
+            lambda e=event, s=suggestion: CASE_ACTIONS[Action.DISPATCH].perform(
+                actor=request.user, event=e, data=s, expected_status=e.status
             ),
-        )  # fmt: skip
-        done += ok
+        )
+        done += outcome.ok
     messages.success(
         request,
         _("Dispatched %(done)s cases; %(skipped)s have no duty-list entry and need a choice.")
@@ -235,7 +216,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "to_report_in")
     if tab not in tabs:
         tab = "to_report_in"
-    rows = parts.filter(state__in=tabs[tab][1]).order_by("due_at", "dispatched_at")[:200]
+    rows = list(parts.filter(state__in=tabs[tab][1]).order_by("due_at", "dispatched_at")[:200])
+    for row in rows:  # the buttons its declaration allows on each part
+        row.actions = [PART_ACTIONS[move] for move in part_moves(scope, row)]
     counts = parts.order_by().aggregate(
         **{name: Count("pk", filter=Q(state__in=states)) for name, (_l, states) in tabs.items()}
     )
@@ -262,37 +245,18 @@ def part_action(request: HttpRequest, part_id: int, action: str) -> HttpResponse
         part = selectors.department_parts(user=request.user).get(pk=part_id)
     except Assignment.DoesNotExist:
         raise Http404 from None
-    if action == "report_in":
-        ok = _report(
-            request,
-            lambda: services.assignment_report_in(actor=request.user, assignment_id=part.pk),
-        )
-    elif action == "feedback":
-        form = FeedbackForm(request.POST, request.FILES)
-        ok = form.is_valid() and _report(
-            request,
-            lambda: services.assignment_feedback(
-                actor=request.user, assignment_id=part.pk, note=form.cleaned_data["note"],
-                photos=form.cleaned_data["photos"],
-            ),
-        )  # fmt: skip
-        if not form.is_valid():
-            messages.error(request, " ".join(e for es in form.errors.values() for e in es))
-    elif action == "return":
-        form = ReturnForm(request.POST)
-        ok = form.is_valid() and _report(
-            request,
-            lambda: services.assignment_return(
-                actor=request.user, assignment_id=part.pk, reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            ),
-        )  # fmt: skip
-        if not form.is_valid():
-            messages.error(request, " ".join(e for es in form.errors.values() for e in es))
-    else:
+    spec = PART_ACTIONS.get(action)
+    if spec is None:
         raise Http404
-    if ok:
-        messages.success(request, _("Done."))
+    form = spec.form(request.POST, request.FILES)
+    if form.is_valid():
+        page_act(
+            request,
+            lambda: spec.perform(actor=request.user, part=part, data=form.cleaned_data),
+            success=_("Done."),
+        )
+    else:
+        messages.error(request, form_errors(form))
     # Back to where the officer was (the case page, the inbox), never to another site.
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
@@ -312,13 +276,14 @@ def evaluate(request: HttpRequest, part_id: int) -> HttpResponse:
     except (Assignment.DoesNotExist, Event.DoesNotExist):
         raise Http404 from None
     form = EvaluationForm(request.POST)
-    if form.is_valid() and _report(
-        request,
-        lambda: services.case_evaluate(
-            actor=request.user, assignment_id=part.pk, **form.cleaned_data
-        ),
-    ):
-        messages.success(request, _("Score saved."))
-    elif not form.is_valid():
-        messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+    if form.is_valid():
+        page_act(
+            request,
+            lambda: services.case_evaluate(
+                actor=request.user, assignment_id=part.pk, **form.cleaned_data
+            ),
+            success=_("Score saved."),
+        )
+    else:
+        messages.error(request, form_errors(form))
     return redirect("events:detail", number=part.event.number)

@@ -98,6 +98,15 @@ class ResolveForm(NoteForm):
     photos = PhotosField(required=False, label=_("Photos"))
 
 
+class InvalidateForm(NoteForm):
+    """The case page asks for the reason in its note field; the service and API call it reason."""
+
+    def clean(self):
+        data = super().clean()
+        data["reason"] = data.get("note", "")
+        return data
+
+
 class MergeForm(NoteForm):
     into = forms.CharField(max_length=32, label=_("Case number it repeats"))
 

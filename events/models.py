@@ -125,15 +125,21 @@ class Actor(models.TextChoices):
 class Transition(NamedTuple):
     action: Action
     sources: frozenset[Status]
-    # None: decided by who handles the case — rework goes back to the block or to the
+    # A set: decided by who handles the case — rework goes back to the block or to the
     # departments, a return back to the desk that dispatched (the street's or the district's).
-    target: Status | None
+    targets: frozenset[Status]
     actor: Actor
     why: str
 
+    @property
+    def target(self) -> Status | None:
+        """The one status this action leads to, or None where the case decides which."""
+        return next(iter(self.targets)) if len(self.targets) == 1 else None
+
 
 def _t(action, sources, target, actor, why) -> tuple[Action, Transition]:
-    return action, Transition(action, frozenset(sources), target, actor, why)
+    targets = frozenset(target) if isinstance(target, set) else frozenset({target})
+    return action, Transition(action, frozenset(sources), targets, actor, why)
 
 
 # The one declaration of the workflow (DESIGN §3). Services, the buttons a page shows and
@@ -160,13 +166,15 @@ TRANSITIONS: dict[Action, Transition] = dict(
         _t(Action.FEEDBACK, {Status.IN_PROGRESS}, Status.AWAITING_VERIFICATION, Actor.DEPARTMENT,
            "each department reports what it did; the case moves on once the lead's is in "
            "and every cooperating department has answered"),
-        _t(Action.RETURN, {Status.DISPATCHED, Status.IN_PROGRESS}, None, Actor.DEPARTMENT,
+        _t(Action.RETURN, {Status.DISPATCHED, Status.IN_PROGRESS},
+           {Status.ESCALATED, Status.DISTRICT_ESCALATED}, Actor.DEPARTMENT,
            "退单: not this department's duty; back to the desk that dispatched it (street or "
            "district), never to the resident "
            "(a cooperating department's return leaves the case with the lead)"),
         _t(Action.VERIFY, {Status.AWAITING_VERIFICATION}, Status.CLOSED, Actor.VERIFIER,
            "核查: the block or street confirms it is really done"),
-        _t(Action.REWORK, {Status.AWAITING_VERIFICATION, Status.CLOSED}, None, Actor.VERIFIER,
+        _t(Action.REWORK, {Status.AWAITING_VERIFICATION, Status.CLOSED},
+           {Status.IN_BLOCK, Status.IN_PROGRESS}, Actor.VERIFIER,
            "返工: verification found it not done, or a supervisor flags a bad closure"),
         _t(Action.RATE, {Status.CLOSED}, Status.CLOSED, Actor.RESIDENT,
            "回访: the resident rates; dissatisfied and unresolved goes back as rework"),
@@ -622,6 +630,51 @@ class Assignment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+
+class PartMove(models.TextChoices):
+    """What happens to one department's part; the case's own action says it on the timeline."""
+
+    REPORT_IN = "report_in", _("report in")
+    FEEDBACK = "feedback", _("give feedback")
+    RETURN = "return", _("return")
+    REOPEN = "reopen", _("reopen for rework")
+    CANCEL = "cancel", _("cancel")
+
+
+class PartTransition(NamedTuple):
+    move: PartMove
+    sources: frozenset[str]
+    target: str
+    # Whether the department's own people take it (the inbox shows its button); otherwise
+    # it follows from a move of the case.
+    by_department: bool
+    why: str
+
+
+def _p(move, sources, target, by_department, why) -> tuple[PartMove, PartTransition]:
+    return move, PartTransition(move, frozenset(sources), target, by_department, why)
+
+
+_Part = Assignment.State
+# The department's part of a case, declared beside the case's TRANSITIONS (issue 16): the
+# services move a part only through a row of it (events.workflow.move_part), the inbox shows
+# the buttons its department may press, and tests/events/test_workflow.py walks every row.
+PART_TRANSITIONS: dict[PartMove, PartTransition] = dict(
+    [
+        _p(PartMove.REPORT_IN, {_Part.DISPATCHED}, _Part.REPORTED_IN, True,
+           "报到: the department signs for its part within 24 hours (seed 002)"),
+        _p(PartMove.FEEDBACK, {_Part.REPORTED_IN}, _Part.DONE, True,
+           "反馈: it says what it did, with photos; feedback comes after report-in"),
+        _p(PartMove.RETURN, {_Part.DISPATCHED, _Part.REPORTED_IN}, _Part.RETURNED, True,
+           "退单: not its duty; the part goes back to the desk with a reason"),
+        _p(PartMove.REOPEN, {_Part.DONE}, _Part.REPORTED_IN, False,
+           "返工: verification or the resident found it not done; the lead handles it again"),
+        _p(PartMove.CANCEL, {_Part.DISPATCHED, _Part.REPORTED_IN}, _Part.CANCELLED, False,
+           "the lead returned the case: without it the dispatch is void, the desk dispatches "
+           "again"),
+    ]
+)  # fmt: skip
 
 
 class CaseEvaluation(models.Model):

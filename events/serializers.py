@@ -26,6 +26,7 @@ from events.models import (
     TimelineEntry,
     WhistleReason,
 )
+from events.selectors import district_departments
 from governance.privacy import mask_phone
 
 CLOCK_STATES = ["running", "warning", "overdue", "paused", "met", "cancelled"]
@@ -290,6 +291,23 @@ class DispatchSerializer(StaleGuardSerializer):
         help_text="codes of the cooperating departments",
     )  # fmt: skip
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    def validate(self, data):
+        """Codes → the departments of the case's district (``context["event"]``)."""
+        departments = {d.code: d for d in district_departments(event=self.context["event"])}
+        codes = [data["lead"], *data.get("cooperating", [])]
+        unknown = [c for c in codes if c not in departments]
+        if unknown:
+            field = "lead" if data["lead"] in unknown else "cooperating"
+            raise serializers.ValidationError(
+                {field: [_("No such department in this district: %(codes)s")
+                         % {"codes": ", ".join(unknown)}]}
+            )  # fmt: skip
+        return {
+            **data,
+            "lead": departments[data["lead"]],
+            "cooperating": [departments[c] for c in data.get("cooperating", [])],
+        }
 
 
 class CommentSerializer(serializers.Serializer):

@@ -34,6 +34,7 @@ from events.models import (
     DutyItem,
     Event,
     HandlerLevel,
+    PartMove,
     Photo,
     Satisfaction,
     Status,
@@ -41,7 +42,7 @@ from events.models import (
     WhistleReason,
 )
 from events.photos import check_photo, photo_files
-from events.workflow import actor_may, live_departments
+from events.workflow import actor_may, live_departments, move_case, move_part
 from governance.crypto import blind_index
 from governance.errors import DomainError, StateConflict
 from governance.notifications import notify
@@ -272,14 +273,8 @@ def _transition(
             raise StateConflict()
         if not system and not actor_may(scope, transition, event):
             raise PermissionDenied(_("You may not do this on this case."))
-        if event.status not in transition.sources:
-            raise StateConflict(
-                _("This case is now “%(status)s”; that action is no longer possible.")
-                % {"status": event.get_status_display()}
-            )
         from_status = event.status
-        if transition.target is not None:
-            event.status = transition.target
+        move_case(event, action)
         if apply:
             apply(event, now)
         event.save()
@@ -351,11 +346,8 @@ def event_verify(
 
 
 def _back_to_handler(event: Event, now: datetime) -> None:
-    """Rework: back to whoever handles it (the block, or the lead department), with a
-    fresh resolve clock."""
-    event.status = (
-        Status.IN_BLOCK if event.handler_level == HandlerLevel.BLOCK else Status.IN_PROGRESS
-    )
+    """Rework, once the case has moved back (``move_case``): to whoever handles it (the block,
+    or the lead department), with a fresh resolve clock."""
     event.rework_count += 1
     event.resolved_at = None
     event.closed_at = None
@@ -363,7 +355,7 @@ def _back_to_handler(event: Event, now: datetime) -> None:
     recipients = [event.handler_id]
     if event.handler_level == HandlerLevel.DEPARTMENT:
         lead = event.assignments.get(role=Assignment.Role.LEAD, state=Assignment.State.DONE)
-        lead.state = Assignment.State.REPORTED_IN
+        move_part(lead, PartMove.REOPEN)
         lead.feedback_at = None
         lead.save(update_fields=["state", "feedback_at"])
         deadlines.clock_start(event=event, kind=ClockKind.RESOLVE, now=now, assignment=lead)
@@ -427,6 +419,7 @@ def event_rate(
         if satisfaction == Satisfaction.DISSATISFIED and not resolved:
             from_status = event.status
             event.satisfaction, event.resolved_by_resident, event.rated_at = "", None, None
+            move_case(event, Action.REWORK)
             _back_to_handler(event, now)
             event.save()
             _record(
@@ -512,15 +505,6 @@ def event_comment(*, actor, event_id: int, note: str, now=None) -> TimelineEntry
 
 # The actions this module carries out; a page shows a button only for these (whistle and
 # dispatch belong to the dispatch workflow, which adds its own).
-ACTION_SERVICES: dict[Action, Callable] = {
-    Action.ACCEPT: event_accept,
-    Action.RESOLVE: event_resolve,
-    Action.VERIFY: event_verify,
-    Action.REWORK: event_rework,
-    Action.RATE: event_rate,
-    Action.INVALIDATE: event_invalidate,
-    Action.MERGE: event_merge,
-}
 
 
 # --- whistle and dispatch (吹哨 → 派单 → 报到 → 反馈) ------------------------------------
@@ -743,7 +727,7 @@ def _move_on_if_answered(*, event: Event, actor, now: datetime) -> None:
     if not lead_done or any(p.is_open for p in parts):
         return
     from_status = event.status
-    event.status = Status.AWAITING_VERIFICATION
+    move_case(event, Action.FEEDBACK)
     event.resolved_at = now
     event.save()
     deadlines.clock_start(event=event, kind=ClockKind.VERIFY, now=now)
@@ -767,9 +751,7 @@ def assignment_report_in(*, actor, assignment_id: int, now=None) -> Assignment:
     now = now or timezone.now()
     with transaction.atomic():
         event, assignment = _locked_part(actor=actor, assignment_id=assignment_id)
-        if assignment.state != Assignment.State.DISPATCHED:
-            raise StateConflict()
-        assignment.state = Assignment.State.REPORTED_IN
+        move_part(assignment, PartMove.REPORT_IN)
         assignment.reported_in_at = now
         assignment.reported_in_by = actor
         assignment.save()
@@ -779,7 +761,7 @@ def assignment_report_in(*, actor, assignment_id: int, now=None) -> Assignment:
         deadlines.clock_start(event=event, kind=ClockKind.RESOLVE, now=now, assignment=assignment)
         from_status = event.status
         if assignment.role == Assignment.Role.LEAD:
-            event.status = Status.IN_PROGRESS
+            move_case(event, Action.REPORT_IN)
             event.handler = actor  # 首接负责: the lead's officer owns it now
             event.save()
         _record(
@@ -799,11 +781,9 @@ def assignment_feedback(
     checked = _checked_photos(photos)
     with transaction.atomic():
         event, assignment = _locked_part(actor=actor, assignment_id=assignment_id)
-        if assignment.state != Assignment.State.REPORTED_IN:
-            if assignment.state == Assignment.State.DISPATCHED:
-                raise DomainError(_("Report in before giving feedback."), code="not_reported_in")
-            raise StateConflict()
-        assignment.state = Assignment.State.DONE
+        if assignment.state == Assignment.State.DISPATCHED:
+            raise DomainError(_("Report in before giving feedback."), code="not_reported_in")
+        move_part(assignment, PartMove.FEEDBACK)
         assignment.feedback_at = now
         assignment.feedback_by = actor
         assignment.feedback_note = note.strip()
@@ -842,9 +822,7 @@ def assignment_return(
         raise ValidationError(_("Explain the return to the street."))
     with transaction.atomic():
         event, assignment = _locked_part(actor=actor, assignment_id=assignment_id)
-        if not assignment.is_open:
-            raise StateConflict()
-        assignment.state = Assignment.State.RETURNED
+        move_part(assignment, PartMove.RETURN)
         assignment.returned_at = now
         assignment.return_reason = reason
         assignment.return_note = note.strip()[:300]
@@ -857,19 +835,16 @@ def assignment_return(
         if assignment.role == Assignment.Role.LEAD:
             # Without its lead the dispatch is void: the other parts stop, the desk redispatches.
             for other in event.assignments.filter(state__in=Assignment.OPEN_STATES):
-                other.state = Assignment.State.CANCELLED
+                move_part(other, PartMove.CANCEL)
                 other.save(update_fields=["state"])
                 Deadline.objects.filter(assignment=other, met_at=None, cancelled_at=None).update(
                     cancelled_at=now
                 )
             # Back to the desk that dispatched it (退单 never goes to the resident).
-            if event.whistled_to_district_at:
-                event.status, event.handler_level = (
-                    Status.DISTRICT_ESCALATED,
-                    HandlerLevel.DISTRICT,
-                )
-            else:
-                event.status, event.handler_level = Status.ESCALATED, HandlerLevel.STREET
+            move_case(event, Action.RETURN)
+            event.handler_level = (
+                HandlerLevel.DISTRICT if event.whistled_to_district_at else HandlerLevel.STREET
+            )
             event.save()
             deadlines.clock_start(event=event, kind=ClockKind.DISPATCH, now=now)
         _record(
@@ -936,12 +911,6 @@ def case_evaluate(
             data={"evaluation": evaluation.pk},
         )  # fmt: skip
     return evaluation
-
-
-ACTION_SERVICES[Action.WHISTLE] = event_whistle
-ACTION_SERVICES[Action.WHISTLE_DISTRICT] = event_whistle_to_district
-ACTION_SERVICES[Action.SEND_BACK] = event_send_back
-ACTION_SERVICES[Action.DISPATCH] = event_dispatch
 
 
 # --- changes of a case and of its clocks ---------------------------------------------

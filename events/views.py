@@ -11,58 +11,24 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from blocks.access import scope_for
 from blocks.models import Area
 from events import exports, hotline, selectors, services
+from events.actions import CASE_ACTIONS, form_errors
 from events.filters import EventFilter
 from events.forms import (
     EvaluationForm,
     EventLogForm,
-    MergeForm,
-    NoteForm,
-    RatingForm,
-    ResolveForm,
-    WhistleForm,
 )
-from events.models import Action, DeadlineChange, Event, Status
+from events.models import Event, Status
+from events.panels import CASE_PAGE_PANELS
 from events.workflow import allowed_actions
 from governance.audit import audit
-from governance.errors import DomainError
+from governance.errors import page_act, refusal_message
 from governance.models import AuditEntry
 from governance.spreadsheets import download
-
-ACTION_FORMS = {
-    Action.RESOLVE: ResolveForm,
-    Action.MERGE: MergeForm,
-    Action.RATE: RatingForm,
-    Action.WHISTLE: WhistleForm,
-}
-# What the button of each action says (the Action labels are past tense, for the timeline).
-ACTION_BUTTONS = {
-    Action.ACCEPT: gettext_lazy("Accept"),
-    Action.RESOLVE: gettext_lazy("Mark resolved"),
-    Action.VERIFY: gettext_lazy("Verified: close the case"),
-    Action.REWORK: gettext_lazy("Send back for rework"),
-    Action.RATE: gettext_lazy("Record the rating"),
-    Action.INVALIDATE: gettext_lazy("Mark invalid"),
-    Action.MERGE: gettext_lazy("Merge as a duplicate"),
-    Action.WHISTLE: gettext_lazy("Whistle to the street"),
-    Action.WHISTLE_DISTRICT: gettext_lazy("Whistle to the district"),
-    Action.SEND_BACK: gettext_lazy("Send back to the street"),
-    Action.DISPATCH: gettext_lazy("Dispatch to departments"),
-}
-# Actions whose note is a required reason, with the label the form shows.
-ACTION_NOTE_LABELS = {
-    Action.RESOLVE: gettext_lazy("What was done"),
-    Action.REWORK: gettext_lazy("Why it is not done"),
-    Action.INVALIDATE: gettext_lazy("Reason"),
-    Action.WHISTLE_DISTRICT: gettext_lazy("Why the street cannot dispatch it itself"),
-    Action.SEND_BACK: gettext_lazy("Why the street can dispatch it itself"),
-}
-
 
 PREFILL_FIELDS = (
     "block",
@@ -82,10 +48,6 @@ def _loggable_blocks(user):
         level=Area.Level.BLOCK,
         closed_on__isnull=True,
     ).order_by("code")
-
-
-def _errors_of(error: ValidationError) -> list[str]:
-    return [str(m) for m in error.messages]
 
 
 # The workbench shows the most urgent open cases (a phone shows a few screens of them, and
@@ -152,7 +114,7 @@ def event_log(request: HttpRequest) -> HttpResponse:
             photos=data["photos"],
         )
     except ValidationError as error:
-        for message in _errors_of(error):
+        for message in error.messages:
             form.add_error(None, message)
         return workbench(request, form=form, status=400)
     messages.success(request, _("Logged as %(number)s.") % {"number": event.number})
@@ -223,23 +185,24 @@ def _event_or_404(request, number: str) -> Event:
 def event_detail(request: HttpRequest, number: str) -> HttpResponse:
     event = selectors.event_with_details(event=_event_or_404(request, number))
     scope = scope_for(request.user)
-    actions = [a for a in allowed_actions(scope, event) if a in services.ACTION_SERVICES]
+    actions = [CASE_ACTIONS[a] for a in allowed_actions(scope, event)]
     return render(
         request,
         "events/event_detail.html",
         {
             "event": event,
             "timeline": selectors.event_timeline(event=event),
+            "case_panels": CASE_PAGE_PANELS,
             "actions": [
                 {
-                    "action": action,
-                    "form": ACTION_FORMS.get(action, NoteForm)(
-                        initial={"expected_status": event.status}
-                    ),
-                    "note_label": ACTION_NOTE_LABELS.get(action, _("Note (optional)")),
-                    "button": ACTION_BUTTONS[action],
+                    "action": spec.action,
+                    "form": spec.form(initial={"expected_status": event.status})
+                    if spec.on_case_page
+                    else None,
+                    "note_label": spec.note_label or _("Note (optional)"),
+                    "button": spec.button,
                 }
-                for action in actions
+                for spec in actions
             ],
             "reporter_phone": selectors.reporter_phone_for(scope, event),
             "handles": selectors.viewer_handles(scope, event),
@@ -259,53 +222,22 @@ def event_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def event_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     event = _event_or_404(request, number)
-    if action not in services.ACTION_SERVICES or action == Action.DISPATCH:
+    spec = CASE_ACTIONS.get(action)
+    if spec is None or not spec.on_case_page:
         raise Http404  # dispatching has its own screen on the street's console
-    action = Action(action)
-    form = ACTION_FORMS.get(action, NoteForm)(request.POST, request.FILES)
+    form = spec.form(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, form_errors(form))
         return redirect("events:detail", number=number)
     data = form.cleaned_data
-    expected = data.get("expected_status") or None
-    common = {"actor": request.user, "event_id": event.pk, "expected_status": expected}
-    try:
-        match action:
-            case Action.ACCEPT:
-                services.event_accept(**common)
-            case Action.RESOLVE:
-                services.event_resolve(**common, note=data["note"], photos=data["photos"])
-            case Action.VERIFY:
-                services.event_verify(**common, note=data["note"])
-            case Action.REWORK:
-                services.event_rework(**common, note=data["note"])
-            case Action.INVALIDATE:
-                services.event_invalidate(**common, reason=data["note"])
-            case Action.MERGE:
-                into = _event_or_404(request, data["into"].strip())
-                services.event_merge(**common, into=into)
-            case Action.WHISTLE:
-                services.event_whistle(**common, reason=data["reason"], note=data["note"])
-            case Action.WHISTLE_DISTRICT:
-                services.event_whistle_to_district(**common, note=data["note"])
-            case Action.SEND_BACK:
-                services.event_send_back(**common, note=data["note"])
-            case Action.RATE:
-                # Staff record the answer of a phone callback (回访) for the resident.
-                services.event_rate(
-                    actor=request.user, event_id=event.pk, satisfaction=data["satisfaction"],
-                    resolved=data["resolved"], comment=data["comment"],
-                )  # fmt: skip
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    except ValidationError as error:
-        messages.error(request, " ".join(_errors_of(error)))
-    except PermissionDenied as error:
-        messages.error(request, str(error) or _("You may not do this on this case."))
-    except Event.DoesNotExist:
-        raise Http404 from None
-    else:
-        messages.success(request, _("Done: %(action)s.") % {"action": action.label})
+    page_act(
+        request,
+        lambda: spec.perform(
+            actor=request.user, event=event, data=data,
+            expected_status=data.get("expected_status") or None,
+        ),
+        success=_("Done: %(action)s.") % {"action": spec.action.label},
+    )  # fmt: skip
     return redirect("events:detail", number=number)
 
 
@@ -325,21 +257,20 @@ def deadline_change(request: HttpRequest, number: str, clock_id: int, what: str)
     clock = event.deadlines.filter(pk=clock_id).first()
     if clock is None:
         raise Http404
-    try:
-        if what == "resume":
-            services.deadline_resume(actor=request.user, deadline_id=clock.pk)
-        elif what in ("extend", "suspend"):
-            services.deadline_change_request(
-                actor=request.user, deadline_id=clock.pk, kind=what,
-                reason=request.POST.get("reason", ""),
-                extra_working_days=int(request.POST.get("days") or 0),
-            )  # fmt: skip
-        else:
-            raise Http404
-    except (DomainError, ValidationError, PermissionDenied, ValueError) as error:
-        messages.error(request, _message_of(error))
+    if what not in ("resume", "extend", "suspend"):
+        raise Http404
+    days = request.POST.get("days") or "0"
+    if what == "resume":
+        call = lambda: services.deadline_resume(actor=request.user, deadline_id=clock.pk)  # noqa: E731
+    elif not days.isdigit():
+        messages.error(request, _("Enter a whole number of working days."))
+        return redirect("events:detail", number=number)
     else:
-        messages.success(request, _("Done."))
+        call = lambda: services.deadline_change_request(  # noqa: E731
+            actor=request.user, deadline_id=clock.pk, kind=what,
+            reason=request.POST.get("reason", ""), extra_working_days=int(days),
+        )  # fmt: skip
+    page_act(request, call, success=_("Done."))
     return redirect("events:detail", number=number)
 
 
@@ -351,29 +282,16 @@ def deadline_decide(request: HttpRequest, number: str, change_id: int) -> HttpRe
     change = next((c for c in change if c.pk == change_id), None)
     if change is None:
         raise Http404
-    try:
-        services.deadline_change_decide(
+    # The case is in sight (a department it went to) but its area is not: the service does
+    # not find the change for this user, a 404 (page_act), not a server error.
+    page_act(
+        request,
+        lambda: services.deadline_change_decide(
             actor=request.user, change_id=change.pk, approve=request.POST.get("approve") == "1"
-        )
-    except DeadlineChange.DoesNotExist:
-        # The case is in sight (a department it went to) but its area is not: the service
-        # does not find the change for this user; that is a 404, not a server error.
-        raise Http404 from None
-    except (DomainError, ValidationError, PermissionDenied) as error:
-        messages.error(request, _message_of(error))
-    else:
-        messages.success(request, _("Done."))
+        ),
+        success=_("Done."),
+    )
     return redirect("events:detail", number=number)
-
-
-def _message_of(error: Exception) -> str:
-    if isinstance(error, DomainError):
-        return str(error.message)
-    if isinstance(error, ValidationError):
-        return " ".join(_errors_of(error))
-    if isinstance(error, ValueError):
-        return _("Enter a whole number of working days.")
-    return str(error) or _("You may not do this on this case.")
 
 
 @login_required
@@ -410,7 +328,7 @@ def hotline_import(request: HttpRequest) -> HttpResponse:
                 raise ValidationError(_("Choose a file."))
             report = hotline.hotline_import_file(actor=request.user, upload=upload)
         except ValidationError as error:
-            messages.error(request, " ".join(_errors_of(error)))
+            messages.error(request, refusal_message(error))
         else:
             cache.set(f"hotline-report:{request.user.pk}", report, timeout=3600)
     return render(

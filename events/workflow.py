@@ -1,18 +1,27 @@
-"""Who may take which transition of the one declaration (events.models.TRANSITIONS)."""
+"""The workflow's two declarations at work: who may take which transition of a case
+(``TRANSITIONS``) or a department's part (``PART_TRANSITIONS``), and the one place where the
+status of a case and the state of a part are written."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext as _
 
 from blocks.access import Scope
 from blocks.models import Posting
 from events.models import (
+    PART_TRANSITIONS,
     TRANSITIONS,
     Action,
     Actor,
+    Assignment,
     DistrictSettings,
     Event,
     HandlerLevel,
+    PartMove,
+    Status,
     Transition,
 )
+from governance.errors import StateConflict
 
 SUPERVISORS = frozenset({Posting.Role.SUPERVISOR})
 
@@ -86,4 +95,45 @@ def allowed_actions(scope: Scope | None, event: Event) -> list[Action]:
         action
         for action, transition in TRANSITIONS.items()
         if event.status in transition.sources and actor_may(scope, transition, event)
+    ]
+
+
+def move_case(event: Event, action: Action) -> None:
+    """Write the case's status by a row of ``TRANSITIONS``: the only writer of it."""
+    transition = TRANSITIONS[action]
+    if event.status not in transition.sources:
+        raise StateConflict(
+            _("This case is now “%(status)s”; that action is no longer possible.")
+            % {"status": event.get_status_display()}
+        )
+    event.status = transition.target or _decided_target(event, action)
+
+
+def _decided_target(event: Event, action: Action) -> Status:
+    """Where rework and a lead's return go: back to whoever handles the case."""
+    if action == Action.REWORK:
+        return Status.IN_BLOCK if event.handler_level == HandlerLevel.BLOCK else Status.IN_PROGRESS
+    if action == Action.RETURN:
+        # 退单 goes back to the desk that dispatched: the district's once the street
+        # whistled it up (街呼区应), else the street's.
+        return Status.DISTRICT_ESCALATED if event.whistled_to_district_at else Status.ESCALATED
+    raise ValueError(f"{action} has one target")
+
+
+def move_part(part: Assignment, move: PartMove) -> None:
+    """Write a department's part's state by a row of ``PART_TRANSITIONS``: the only writer."""
+    transition = PART_TRANSITIONS[move]
+    if part.state not in transition.sources:
+        raise StateConflict()  # another officer of the department got there first
+    part.state = transition.target
+
+
+def part_moves(scope: Scope, part: Assignment) -> list[PartMove]:
+    """The moves whose buttons a department's officer sees on its part, in declaration order."""
+    if scope.is_read_only or not scope.can_act_for_department(part.department_id):
+        return []
+    return [
+        move
+        for move, transition in PART_TRANSITIONS.items()
+        if transition.by_department and part.state in transition.sources
     ]

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from events import services
+from events.actions import CASE_ACTIONS
 from events.models import (
     TRANSITIONS,
     Action,
@@ -53,34 +54,26 @@ def bring_to(world, status: str) -> Event:
     return event
 
 
+# The input each action's form or serializer would give (events.actions reads it).
+INPUT = {
+    Action.ACCEPT: {},
+    Action.RESOLVE: {"note": "处理完毕"},
+    Action.VERIFY: {},
+    Action.REWORK: {"note": "现场仍有摊点"},
+    Action.RATE: {"satisfaction": Satisfaction.SATISFIED, "resolved": True},
+    Action.INVALIDATE: {"reason": "重复报送"},
+    Action.WHISTLE: {"reason": "beyond_means"},
+    Action.WHISTLE_DISTRICT: {"note": "需区级多部门联动"},
+    Action.SEND_BACK: {"note": "街道可自行派单"},
+}
+
+
 def perform(world, action: Action, event: Event, actor):
-    match action:
-        case Action.ACCEPT:
-            return services.event_accept(actor=actor, event_id=event.pk)
-        case Action.RESOLVE:
-            return services.event_resolve(actor=actor, event_id=event.pk, note="处理完毕")
-        case Action.VERIFY:
-            return services.event_verify(actor=actor, event_id=event.pk)
-        case Action.REWORK:
-            return services.event_rework(actor=actor, event_id=event.pk, note="现场仍有摊点")
-        case Action.RATE:
-            return services.event_rate(
-                actor=actor, event_id=event.pk, satisfaction=Satisfaction.SATISFIED, resolved=True
-            )
-        case Action.INVALIDATE:
-            return services.event_invalidate(actor=actor, event_id=event.pk, reason="重复报送")
-        case Action.WHISTLE:
-            return services.event_whistle(actor=actor, event_id=event.pk, reason="beyond_means")
-        case Action.WHISTLE_DISTRICT:
-            return services.event_whistle_to_district(
-                actor=actor, event_id=event.pk, note="需区级多部门联动"
-            )
-        case Action.SEND_BACK:
-            return services.event_send_back(actor=actor, event_id=event.pk, note="街道可自行派单")
-        case Action.MERGE:
-            target = log_pending(world)
-            return services.event_merge(actor=actor, event_id=event.pk, into=target)
-    raise AssertionError(action)
+    """What the case page and the API do: the registry's service, with the form's input."""
+    data = INPUT.get(action)
+    if action == Action.MERGE:
+        data = {"into": log_pending(world).number}
+    return CASE_ACTIONS[action].perform(actor=actor, event=event, data=data, expected_status=None)
 
 
 BLOCK_STATES = [Status.PENDING, Status.IN_BLOCK, Status.AWAITING_VERIFICATION, Status.CLOSED]
@@ -88,7 +81,7 @@ BLOCK_STATES = [Status.PENDING, Status.IN_BLOCK, Status.AWAITING_VERIFICATION, S
 # the street → district path (街呼区应) and back (区退街) in tests/events/test_district_whistle.py.
 CASES = [
     (action, state)
-    for action in services.ACTION_SERVICES
+    for action in CASE_ACTIONS
     if action != Action.DISPATCH
     for state in BLOCK_STATES
 ]
