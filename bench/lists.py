@@ -51,7 +51,7 @@ def main() -> None:
     from django.test import Client
 
     from blocks.models import Area
-    from events.bulk import generate_events
+    from demo.bulk import generate_events
     from governance.models import User
 
     with connection.cursor() as c:

@@ -22,7 +22,20 @@ READ_ONLY_ROLES = frozenset({Role.LEADER})
 BLOCK_ACTING_ROLES = frozenset({Role.GOVERNOR, Role.ASSISTANT})
 STREET_ACTING_ROLES = frozenset({Role.DISPATCHER, Role.STREET_ADMIN})
 ROSTER_EDITING_ROLES = frozenset({Role.STREET_ADMIN, Role.ADMINISTRATOR})
+# A block's team: its staff and the supervisor, who sees the block's work without acting.
+BLOCK_TEAM_ROLES = frozenset(Posting.BLOCK_TEAM_ROLES)
+# Watch the street's and the district's lists without a desk: leaders, administrators.
+WATCHING_ROLES = frozenset({Role.LEADER, Role.ADMINISTRATOR})
 DISTRICT_CODE_LENGTH = Area.CODE_LENGTH[Area.Level.DISTRICT]
+
+
+def under_q(codes: tuple[str, ...], field_name: str = "code") -> Q:
+    """Rows whose area code lies under one of ``codes`` ("" is everywhere: a superuser's)."""
+    if "" in codes:
+        return Q()
+    if not codes:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{field_name}__startswith": c}) for c in codes))
 
 
 @dataclass(frozen=True)
@@ -63,12 +76,7 @@ class Scope:
 
     def area_q(self, field_name: str = "code", roles: frozenset[str] | None = None) -> Q:
         """A filter matching rows whose area code lies under one of the user's areas."""
-        codes = self.codes if roles is None else self.codes_for(roles)
-        if "" in codes:
-            return Q()
-        if not codes:
-            return Q(pk__in=[])
-        return reduce(or_, (Q(**{f"{field_name}__startswith": c}) for c in codes))
+        return under_q(self.codes if roles is None else self.codes_for(roles), field_name)
 
     def covers(self, code: str, roles: frozenset[str] | set[str] | None = None) -> bool:
         codes = self.codes if roles is None else self.codes_for(roles)
@@ -104,6 +112,35 @@ class Scope:
 
     def can_edit_roster(self, code: str) -> bool:
         return self.covers(code, ROSTER_EDITING_ROLES)
+
+    # --- The links between levels (liaison/): whose pages offer which forms -------------
+    def block_staff_codes(self) -> tuple[str, ...]:
+        """Blocks the user staffs (governor, assistant): they act for the block and, with
+        the other blocks' staff, for its community (a community has no posting, seed 000)."""
+        return self.codes_for(BLOCK_ACTING_ROLES)
+
+    def block_team_codes(self) -> tuple[str, ...]:
+        """Blocks whose team the user is on, the supervisor too: they see the community's
+        links (its wishes, lists, five officials), the supervisor without acting."""
+        return self.codes_for(BLOCK_TEAM_ROLES)
+
+    def street_staff_codes(self) -> tuple[str, ...]:
+        """Where the user works for a street: its desk or its administrator, and a
+        dispatcher posted at the district for all its streets (unlike
+        ``street_desk_codes``, which the services' checks use). The links' street pages —
+        cadres, problem lists, meetings, the ledger — offer their forms there."""
+        return self.codes_for(STREET_ACTING_ROLES)
+
+    def links_staff_codes(self) -> tuple[str, ...]:
+        """Where the user records visits, registers household leaders and answers what
+        cadres and household leaders find: block staff and street staff."""
+        return self.codes_for(BLOCK_ACTING_ROLES | STREET_ACTING_ROLES)
+
+    @property
+    def watches_links(self) -> bool:
+        """Street staff, leaders and administrators watch the links' lists, the ledger and
+        the five officials of their areas."""
+        return bool(self.codes_for(STREET_ACTING_ROLES | WATCHING_ROLES)) or self.is_superuser
 
     @property
     def is_read_only(self) -> bool:

@@ -13,6 +13,7 @@ from blocks import geo, imports, selectors, services, tasks
 from blocks.access import scope_for
 from blocks.forms import ImportUploadForm, PostingForm
 from blocks.models import Area, Posting, TerritoryImport
+from governance.errors import page_act
 from governance.privacy import mask_phone
 from governance.spreadsheets import download
 
@@ -135,21 +136,14 @@ def roster_replace(request: HttpRequest, code: str) -> HttpResponse:
     if person is None:
         messages.error(request, _("Choose a person from the list."))
     else:
-        try:
-            services.posting_replace(
+        page_act(
+            request,
+            lambda: services.posting_replace(
                 actor=request.user, request=request, block=block, role=role, user=person
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request,
-                _("%(name)s is now the %(role)s of this block.")
-                % {
-                    "name": person.get_full_name() or person.username,
-                    "role": Posting.Role(role).label,
-                },
-            )
+            ),
+            success=_("%(name)s is now the %(role)s of this block.")
+            % {"name": person.get_full_name() or person.username, "role": Posting.Role(role).label},
+        )
     return redirect("blocks:roster_edit", code=block.code)
 
 
@@ -160,12 +154,11 @@ def roster_end(request: HttpRequest, code: str, posting_id: int) -> HttpResponse
     posting = get_object_or_404(
         Posting.objects.select_related("area", "user"), pk=posting_id, area=block
     )
-    try:
-        services.posting_end(actor=request.user, request=request, posting=posting)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The posting has ended; it stays in the history."))
+    page_act(
+        request,
+        lambda: services.posting_end(actor=request.user, request=request, posting=posting),
+        success=_("The posting has ended; it stays in the history."),
+    )
     return redirect("blocks:roster_edit", code=block.code)
 
 
@@ -261,3 +254,14 @@ def orphan_check(request: HttpRequest, code: str) -> HttpResponse:
             "min_m2": int(geo.MIN_ORPHAN_M2),
         },
     )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to the page of their main work."""
+    scope = scope_for(request.user)
+    if scope.roles & {Posting.Role.GOVERNOR, Posting.Role.ASSISTANT, Posting.Role.SUPERVISOR}:
+        return redirect("events:workbench")
+    if scope.roles & {Posting.Role.DISPATCHER, Posting.Role.STREET_ADMIN}:
+        return redirect("events:list")
+    return redirect("blocks:area_browser")

@@ -9,7 +9,6 @@ import io
 import logging
 from datetime import date, timedelta
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -236,9 +235,3 @@ def run_job(job_id: int) -> ReportJob:
         )
     job.refresh_from_db()
     return job
-
-
-def queue(job: ReportJob) -> None:
-    from dashboards.tasks import build_report
-
-    transaction.on_commit(lambda: build_report.delay(job.pk))

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dashboards import board, evaluations, reports
+from dashboards import board, evaluations, reports, tasks
 from dashboards.models import ReportJob
 from dashboards.selectors import LATEST_DAY, PERIODS, period_for, visible_area
 from governance.audit import audit
+from governance.errors import page_act
 from governance.models import AuditEntry
 from governance.spreadsheets import download
 
@@ -124,7 +124,8 @@ def report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     )  # fmt: skip
     job = ReportJob.objects.create(created_by=request.user, area_code=area.code, month=month)
     if reports.is_large(area=area, month=month):
-        reports.queue(job)
+        # A worker builds it once this request's job row is committed.
+        transaction.on_commit(lambda: tasks.build_report.delay(job.pk))
         return redirect("dashboard:report_job", pk=job.pk)
     reports.run_job(job.pk)
     return redirect("dashboard:report_download", pk=job.pk)
@@ -168,19 +169,16 @@ def two_way_evaluations(request: HttpRequest) -> HttpResponse:
     (its streets); each score is given once, by POST of one row."""
     month = _month(request)
     if request.method == "POST":
-        try:
-            evaluations.two_way_evaluate(
+        page_act(
+            request,
+            lambda: evaluations.two_way_evaluate(
                 actor=request.user, direction=request.POST.get("direction", ""),
                 street_code=request.POST.get("street", ""),
                 department_id=request.POST.get("department") or 0, month=month,
                 score=request.POST.get("score"), comment=request.POST.get("comment", ""),
-            )  # fmt: skip
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        except PermissionDenied as error:
-            messages.error(request, str(error) or _("You may not give this evaluation."))
-        else:
-            messages.success(request, _("Evaluation saved."))
+            ),
+            success=_("Evaluation saved."),
+        )  # fmt: skip
         return redirect(f"{reverse('dashboard:evaluations')}?month={month:%Y-%m}")
     sheet = evaluations.evaluation_sheet(user=request.user, month=month)
     return render(

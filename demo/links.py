@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from blocks.demo import person_names, phone_numbers
 from blocks.models import Area, Department, DepartmentMember, Posting
-from events.models import DutyItem, StreetDutyItem
+from demo.territory import person_names, phone_numbers
+from events.models import Category, DutyItem, Event, StreetDutyItem
 from liaison import selectors, services
-from liaison.models import CadreLink, DeployedCadre, current_quarter
+from liaison.models import CadreLink, DeployedCadre, JointGroupEvaluation, current_quarter
 
 DEPARTMENTS = [
     ("cgzf", "区城市管理和综合执法局", "城管执法"),
@@ -326,8 +326,6 @@ def seed_links(*, district: Area, rng: random.Random, password: str | None = Non
 
     ``password`` gives the demo logins "cadre" (a district cadre in the demo street's
     blocks) and "member" (a registered party member who takes wishes)."""
-    from events.models import Category, Event
-
     if DeployedCadre.objects.filter(district=district).exists():
         return {}
     names, phones = person_names(rng), phone_numbers(rng)
@@ -480,11 +478,13 @@ def seed_links(*, district: Area, rng: random.Random, password: str | None = Non
     # Last year's 双向评价 of the demo street's first community, both ways.
     first = demo_street.children.order_by("code").first()
     first_governor = _actor(first.children.order_by("code").first().code, Posting.Role.GOVERNOR)
+    up, down = JointGroupEvaluation.Direction.UPWARD, JointGroupEvaluation.Direction.DOWNWARD
     for member in first.joint_group.members.all():
-        services.two_way_evaluate(actor=first_governor, member_id=member.pk, year=year - 1,
-                                  direction="upward", score=rng.randint(80, 98), now=now)  # fmt: skip
-        services.two_way_evaluate(actor=desks[demo_street.code], member_id=member.pk, year=year - 1,
-                                  direction="downward", score=rng.randint(75, 95), now=now)  # fmt: skip
+        services.joint_group_evaluate(actor=first_governor, member_id=member.pk, year=year - 1,
+                                      direction=up, score=rng.randint(80, 98), now=now)  # fmt: skip
+        services.joint_group_evaluate(actor=desks[demo_street.code], member_id=member.pk,
+                                      year=year - 1, direction=down, score=rng.randint(75, 95),
+                                      now=now)  # fmt: skip
 
     # This quarter's loop in the demo street: demand lists → problem list → service list.
     desk = desks[demo_street.code]

@@ -59,6 +59,22 @@ def calendar_gaps(*, today: date | None = None) -> list[int]:
     return gaps
 
 
+def calendar_probe() -> dict:
+    """Working days of a year nobody has entered fall back to Monday–Friday: say so, loudly,
+    but it does not stop the service (DESIGN §4)."""
+    gaps = calendar_gaps()
+    if not gaps:
+        return {"ok": True}
+    return {
+        "ok": True,
+        "warning": (
+            f"no official working-day calendar for {', '.join(map(str, gaps))}: weekends only "
+            "until an administrator enters the holidays (admin › working-day overrides)"
+        ),
+        "uncovered_years": gaps,
+    }
+
+
 def _official_working_day(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)

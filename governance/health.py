@@ -1,5 +1,7 @@
 """GET /healthz: is every part of the product up? 200 when all are, 503 otherwise."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -32,22 +34,13 @@ def check_broker() -> dict:
     return {"ok": True, "transport": url.split("://", 1)[0]}
 
 
-def check_calendar() -> dict:
-    """Working days of a year nobody has entered fall back to Monday–Friday: say so, loudly,
-    but it does not stop the service (DESIGN §4)."""
-    from events.deadlines import calendar_gaps
+# Checks that apps above the ground add (``AppConfig.ready``): name → a function returning
+# ``{"ok": bool, …}``. They read the database, so they run only while it is up.
+PROBES: dict[str, Callable[[], dict]] = {}
 
-    gaps = calendar_gaps()
-    if not gaps:
-        return {"ok": True}
-    return {
-        "ok": True,
-        "warning": (
-            f"no official working-day calendar for {', '.join(map(str, gaps))}: weekends only "
-            "until an administrator enters the holidays (admin › working-day overrides)"
-        ),
-        "uncovered_years": gaps,
-    }
+
+def register_probe(name: str, probe: Callable[[], dict]) -> None:
+    PROBES[name] = probe
 
 
 @never_cache
@@ -57,7 +50,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": database, "broker": check_broker()}
     if database["ok"]:
         checks.update(heartbeat_states())
-        checks["calendar"] = check_calendar()
+        checks.update({name: probe() for name, probe in PROBES.items()})
     else:
         checks.update(
             {name: {"ok": False, "error": "database down"} for name in ("worker", "beat")}

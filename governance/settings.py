@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "events",
     "governance",
     "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -111,7 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "governance.context_processors.navigation",
+                "blocks.context_processors.navigation",
             ],
         },
     },

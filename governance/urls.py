@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from blocks.views import home
 from governance import audit_views, health, notification_views, twofactor, views
 
 # The project's own pages, under the "governance" namespace.
@@ -25,7 +26,7 @@ governance_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("login/", twofactor.PasswordThenCodeLogin.as_view(), name="login"),
     path("login/code/", twofactor.login_code, name="login_code"),

@@ -8,20 +8,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from blocks.access import scope_for
-from blocks.models import Posting
 from governance.security import sessions_end_everywhere
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each user to the page of their main work."""
-    scope = scope_for(request.user)
-    if scope.roles & {Posting.Role.GOVERNOR, Posting.Role.ASSISTANT, Posting.Role.SUPERVISOR}:
-        return redirect("events:workbench")
-    if scope.roles & {Posting.Role.DISPATCHER, Posting.Role.STREET_ADMIN}:
-        return redirect("events:list")
-    return redirect("blocks:area_browser")
 
 
 class PasswordChange(PasswordChangeView):

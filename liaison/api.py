@@ -7,7 +7,6 @@ phones are masked; a household leader's report link is returned once, on creatio
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from blocks.access import scope_for
-from blocks.models import Area, Department
+from blocks.models import Area
 from events.models import Category
 from governance.privacy import mask_phone
 from liaison import selectors, services
@@ -25,10 +23,10 @@ from liaison.models import (
     CadreLink,
     DemandItem,
     DemandList,
-    DeployedCadre,
     HouseholdLeader,
     HouseholdMatter,
     JointGroup,
+    JointGroupEvaluation,
     JointGroupMember,
     JointMeeting,
     LedgerItem,
@@ -37,7 +35,6 @@ from liaison.models import (
     Problem,
     ProblemList,
     ServiceItem,
-    TwoWayEvaluation,
     Visit,
     VisitFinding,
     Wish,
@@ -51,17 +48,12 @@ def _call(fn):
         raise NotFound() from None
 
 
-def _area(user, code: str, level: str) -> Area:
-    area = Area.objects.filter(
-        selectors.community_q(scope_for(user), "code"), code=code, level=level
-    ).first()
-    if area is None:
-        raise NotFound()
-    return area
+def _area(user, code: str, *levels: str) -> Area:
+    return _call(lambda: selectors.area_get(user=user, code=code, levels=levels))
 
 
 def _category(code: str) -> Category:
-    category = Category.objects.filter(code=code, is_active=True).first()
+    category = selectors.matter_by_code(code)
     if category is None:
         raise serializers.ValidationError({"category": [_("No such matter.")]})
     return category
@@ -117,13 +109,12 @@ class CadreLinkViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = CadreLinkInput(data=request.data)
         data.is_valid(raise_exception=True)
         data = data.validated_data
-        area = Area.objects.filter(
-            scope_for(request.user).area_q("code"), code=data["area"],
-            level__in=[Area.Level.BLOCK, Area.Level.COMMUNITY],
-        ).first()  # fmt: skip
-        cadre = DeployedCadre.objects.filter(user__username=data["cadre"], is_active=True).first()
-        if area is None:
-            raise NotFound()
+        area = _area(request.user, data["area"], Area.Level.BLOCK, Area.Level.COMMUNITY)
+        cadre = (
+            selectors.cadres_in_scope(user=request.user)
+            .filter(user__username=data["cadre"])
+            .first()
+        )
         if cadre is None:
             raise serializers.ValidationError({"cadre": [_("No such cadre.")]})
         link = services.cadre_link(actor=request.user, cadre=cadre, area=area, role=data["role"])
@@ -204,17 +195,16 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = VisitInput(data=request.data)
         data.is_valid(raise_exception=True)
         data = data.validated_data
-        block = Area.objects.filter(code=data["block"], level=Area.Level.BLOCK).first()
+        block = selectors.visit_blocks(user=request.user).filter(code=data["block"]).first()
         if block is None:
             raise NotFound()
         cadre = selectors.cadre_of(request.user)
         if data.get("cadre"):
             cadre = (
-                DeployedCadre.objects.filter(
-                    user__username=data["cadre"], is_active=True, links__ended_on__isnull=True,
-                    links__area_code__in=[block.code, block.code[:12]],
-                ).first()
-            )  # fmt: skip
+                selectors.block_cadres(user=request.user, block=block)
+                .filter(user__username=data["cadre"])
+                .first()
+            )
         if cadre is None:
             raise serializers.ValidationError(
                 {"cadre": [_("No cadre linked to this block by that name.")]}
@@ -460,7 +450,7 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             if org is None:
                 raise serializers.ValidationError({"organisation": [_("No such organisation.")]})
         if data.get("username"):
-            user = get_user_model().objects.filter(username=data["username"]).first()
+            user = selectors.accounts().filter(username=data["username"]).first()
             if user is None:
                 raise serializers.ValidationError(
                     {"username": [_("No account with that username.")]}
@@ -570,7 +560,7 @@ class JointGroupSerializer(serializers.ModelSerializer):
 class EvaluationInput(serializers.Serializer):
     member = serializers.IntegerField()
     year = serializers.IntegerField(min_value=2000, max_value=2100)
-    direction = serializers.ChoiceField(choices=TwoWayEvaluation.Direction.choices)
+    direction = serializers.ChoiceField(choices=JointGroupEvaluation.Direction.choices)
     score = serializers.IntegerField(min_value=0, max_value=100)
     comment = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -611,7 +601,9 @@ class JointGroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             row = dict(data[position])
             code = row.pop("department", None)
             row["department"] = (
-                Department.objects.filter(code=code, district__code=community.code[:6]).first()
+                selectors.department_get(
+                    user=request.user, code=code, district_code=community.code[:6]
+                )
                 if code
                 else None
             )
@@ -626,10 +618,10 @@ class JointGroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = EvaluationInput(data=request.data)
         data.is_valid(raise_exception=True)
         data = dict(data.validated_data)
-        if not group.members.filter(pk=data["member"]).exists():
+        if not selectors.group_members(group=group).filter(pk=data["member"]).exists():
             raise NotFound()
         data["member_id"] = data.pop("member")
-        evaluation = services.two_way_evaluate(actor=request.user, **data)
+        evaluation = services.joint_group_evaluate(actor=request.user, **data)
         return Response({"id": evaluation.pk, "score": evaluation.score}, status=201)
 
 
@@ -853,13 +845,21 @@ class ProblemListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         data = ClaimInput(data=request.data)
         data.is_valid(raise_exception=True)
         data = data.validated_data
-        department = Department.objects.filter(
-            code=data["department"], district__code=plist.area_code[:6]
-        ).first()
-        responsible = get_user_model().objects.filter(username=data["responsible"]).first()
+        department = (
+            selectors.claim_departments(user=request.user, problem_list=plist)
+            .filter(code=data["department"])
+            .first()
+        )
+        responsible = (
+            selectors.department_people(departments=[department])
+            .filter(username=data["responsible"])
+            .first()
+            if department
+            else None
+        )
         if department is None or responsible is None:
             raise serializers.ValidationError({"department": [_("No such department or person.")]})
-        if not plist.problems.filter(pk=data["problem"]).exists():
+        if not selectors.claimable_problems(problem_list=plist).filter(pk=data["problem"]).exists():
             raise NotFound()
         item = _call(lambda: services.service_claim(
             actor=request.user, problem_id=data["problem"], department=department,
@@ -990,9 +990,9 @@ class LedgerItemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         street = _area(request.user, data.pop("street"), Area.Level.STREET)
         department = None
         if data.get("department"):
-            department = Department.objects.filter(
-                code=data.pop("department"), district__code=street.code[:6]
-            ).first()
+            department = selectors.department_get(
+                user=request.user, code=data.pop("department"), district_code=street.code[:6]
+            )
             if department is None:
                 raise serializers.ValidationError({"department": [_("No such department.")]})
         item = services.ledger_enter(

@@ -1,13 +1,64 @@
-"""Forms of the link pages: they only parse; the services check and write."""
+"""Forms of the link pages: they only parse; the services check and write.
+
+Every POST of a link page goes through one of these. A choice of an object (a block, a
+community, a member…) is limited to a queryset the view takes from ``liaison.selectors``,
+so an object outside the user's scope is simply not a valid choice. Texts the services
+require are left optional here: the service says what is missing, in its own words.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from events.forms import category_choices
 from events.models import Category, Priority
-from liaison.models import CadreLink, HouseholdLeader, Visit
+from liaison.models import CadreLink, HouseholdLeader, JointGroupEvaluation, JointGroupMember, Visit
+
+
+def _refused(message) -> dict:
+    """A choice's errors, missing or not among the user's, said as one plain sentence."""
+    return {"required": message, "invalid_choice": message}
+
+
+CHOOSE_COMMUNITY = _refused(_("Choose a community you work for."))
+CHOOSE_STREET = _refused(_("Choose a street."))
+
+
+class ScopedForm(forms.Form):
+    """A form whose object choices the view passes in, from liaison.selectors (so they are
+    the user's scope): ``choices_from`` maps each keyword argument to the field it fills."""
+
+    choices_from: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        querysets = {keyword: kwargs.pop(keyword) for keyword in self.choices_from}
+        super().__init__(*args, **kwargs)
+        for keyword, queryset in querysets.items():
+            self.fields[self.choices_from[keyword]].queryset = queryset
+
+
+class ActionForm(forms.Form):
+    """Which of a page's forms was sent: its hidden ``action`` (or ``kind``) field, one of
+    the page's own; ``default`` when the field is left out."""
+
+    def __init__(
+        self, data, *, actions: Iterable[str], name: str = "action", default: str | None = None
+    ):
+        super().__init__(data)
+        self.name, self.default = name, default
+        self.fields[name] = forms.ChoiceField(
+            choices=[(a, a) for a in actions], required=default is None
+        )
+
+    @property
+    def action(self) -> str | None:
+        """The action sent, or None (not one of the page's: nothing to do, a 404)."""
+        if not self.is_valid():
+            return None
+        return self.cleaned_data[self.name] or self.default
 
 
 class CategoryForm(forms.Form):
@@ -35,7 +86,9 @@ class CategoryForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    block = forms.ModelChoiceField(queryset=None, label=_("Block"))
+    block = forms.ModelChoiceField(
+        queryset=None, label=_("Block"), error_messages=_refused(_("Choose a block."))
+    )
     cadre = forms.ModelChoiceField(queryset=None, label=_("Cadre"), required=False)
     kind = forms.ChoiceField(choices=Visit.Kind.choices, label=_("Kind"))
     visited_on = forms.DateField(
@@ -94,19 +147,31 @@ class VisitForm(forms.Form):
         ]
 
 
-class CadreLinkForm(forms.Form):
+class CadreLinkForm(ScopedForm):
     cadre = forms.ModelChoiceField(queryset=None, label=_("Cadre"))
-    area = forms.ModelChoiceField(queryset=None, label=_("Block or community"))
+    area = forms.ModelChoiceField(
+        queryset=None, label=_("Block or community"),
+        error_messages=_refused(_("Choose an open block or community.")),
+    )  # fmt: skip
     role = forms.ChoiceField(choices=CadreLink.Role.choices, label=_("Role"))
 
-    def __init__(self, *args, cadres, areas, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cadre"].queryset = cadres
-        self.fields["area"].queryset = areas
+    choices_from = {"cadres": "cadre", "areas": "area"}
 
 
-class HouseholdLeaderForm(forms.Form):
-    block = forms.ModelChoiceField(queryset=None, label=_("Block"))
+class FindingCloseForm(forms.Form):
+    """Solved on the spot (the button sends ``solved=1``) or not a case (``0``)."""
+
+    solved = forms.TypedChoiceField(
+        choices=[("1", _("Solved on the spot")), ("0", _("Not a case"))],
+        coerce=lambda value: value == "1", required=False, empty_value=False,
+    )  # fmt: skip
+    note = forms.CharField(max_length=300, required=False, label=_("Note"))
+
+
+class HouseholdLeaderForm(ScopedForm):
+    block = forms.ModelChoiceField(
+        queryset=None, label=_("Block"), error_messages=_refused(_("Choose an open block."))
+    )
     name = forms.CharField(max_length=40, label=_("Name"))
     phone = forms.RegexField(regex=r"^\+?[0-9\- ]{5,20}$", required=False, label=_("Phone"))
     households = forms.IntegerField(
@@ -115,9 +180,7 @@ class HouseholdLeaderForm(forms.Form):
     )  # fmt: skip
     covers = forms.CharField(max_length=120, required=False, label=_("Which households"))
 
-    def __init__(self, *args, blocks, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["block"].queryset = blocks
+    choices_from = {"blocks": "block"}
 
 
 class MatterReportForm(forms.Form):
@@ -126,34 +189,238 @@ class MatterReportForm(forms.Form):
     building = forms.CharField(max_length=60, required=False, label=_("Building / unit"))
 
 
-class ClaimForm(forms.Form):
+class ReasonForm(forms.Form):
+    """Why: a household leader's matter declined, a resident's number shown."""
+
+    reason = forms.CharField(max_length=300, required=False, label=_("Reason"))
+
+
+class NoteForm(forms.Form):
+    """What was done (a wish fulfilled, a service item's progress) or why (cancelled)."""
+
+    note = forms.CharField(max_length=2000, required=False, label=_("Note"))
+
+
+# --- dual registration and wishes -----------------------------------------------------------
+class OrganisationForm(ScopedForm):
+    community = forms.ModelChoiceField(
+        queryset=None, label=_("Community"), error_messages=CHOOSE_COMMUNITY
+    )
+    name = forms.CharField(max_length=100, required=False, label=_("Name"))
+    contact_name = forms.CharField(max_length=40, required=False, label=_("Contact"))
+
+    choices_from = {"communities": "community"}
+
+
+class MemberForm(ScopedForm):
+    community = forms.ModelChoiceField(
+        queryset=None, label=_("Community where they live"), error_messages=CHOOSE_COMMUNITY
+    )
+    name = forms.CharField(max_length=40, required=False, label=_("Name"))
+    phone = forms.CharField(max_length=20, required=False, label=_("Phone"))
+    organisation = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Organisation"),
+        error_messages={"invalid_choice": _("No such organisation.")},
+    )  # fmt: skip
+    # The account by its username: cleaned_data["username"] is the user.
+    username = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="username",
+        label=_("Account (username), to take wishes themselves"),
+        error_messages={"invalid_choice": _("No account with that username.")},
+    )  # fmt: skip
+
+    choices_from = {
+        "communities": "community",
+        "organisations": "organisation",
+        "accounts": "username",
+    }
+
+
+class WishForm(ScopedForm):
+    community = forms.ModelChoiceField(
+        queryset=None, label=_("Community"), error_messages=CHOOSE_COMMUNITY
+    )
+    title = forms.CharField(max_length=100, required=False, label=_("Wish"))
+    description = forms.CharField(max_length=1000, required=False, label=_("Details"))
+    resident_name = forms.CharField(max_length=40, required=False, label=_("Resident"))
+    resident_phone = forms.CharField(max_length=20, required=False, label=_("Resident phone"))
+
+    choices_from = {"communities": "community"}
+
+
+class WishAssignForm(ScopedForm):
+    member = forms.ModelChoiceField(
+        queryset=None, error_messages=_refused(_("Choose a member registered with this community."))
+    )
+
+    choices_from = {"members": "member"}
+
+
+# --- joint responsibility (五者同责) ---------------------------------------------------------
+class JointGroupForm(forms.Form):
+    """The five officials, one row of fields a position (``<position>-name`` …)."""
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        for position in JointGroupMember.Position.values:
+            self.fields[f"{position}-name"] = forms.CharField(
+                max_length=40, required=False, label=_("Name")
+            )
+            self.fields[f"{position}-title"] = forms.CharField(
+                max_length=80, required=False, label=_("Post")
+            )
+            self.fields[f"{position}-department"] = forms.ModelChoiceField(
+                queryset=departments, required=False, label=_("Department"),
+                error_messages={"invalid_choice": _("Choose a department of this district.")},
+            )  # fmt: skip
+
+    def members(self) -> dict[str, dict]:
+        """The rows as ``services.joint_group_set`` takes them."""
+        data = self.cleaned_data
+        return {
+            p: {
+                "name": data[f"{p}-name"],
+                "title": data[f"{p}-title"],
+                "department": data[f"{p}-department"],
+            }
+            for p in JointGroupMember.Position.values
+        }
+
+
+class JointGroupEvaluationForm(ScopedForm):
+    """One official rated by the community (upward) or rating it (downward), for a year."""
+
+    member = forms.ModelChoiceField(queryset=None, label=_("Official"))
+    year = forms.IntegerField(min_value=2000, max_value=2100, label=_("Year"))
+    direction = forms.ChoiceField(
+        choices=JointGroupEvaluation.Direction.choices, label=_("Direction"),
+        error_messages=_refused(_("Choose the direction.")),
+    )  # fmt: skip
+    score = forms.IntegerField(
+        min_value=0, max_value=100, label=_("Score (0–100)"),
+        error_messages={
+            key: _("A score is from 0 to 100.")
+            for key in ("required", "invalid", "min_value", "max_value")
+        },
+    )  # fmt: skip
+    comment = forms.CharField(max_length=300, required=False, label=_("Comment"))
+
+    choices_from = {"members": "member"}
+
+
+# --- the quarterly loop ---------------------------------------------------------------------
+class QuarterForm(ScopedForm):
+    """Open a quarter's list: the current quarter unless another is given."""
+
+    year = forms.IntegerField(min_value=2000, max_value=2100, required=False, label=_("Year"))
+    quarter = forms.TypedChoiceField(
+        choices=[(q, f"Q{q}") for q in (1, 2, 3, 4)], coerce=int, required=False,
+        empty_value=None, label=_("Quarter"), error_messages=_refused(_("Choose a quarter.")),
+    )  # fmt: skip
+
+    def when(self, today: tuple[int, int]) -> dict[str, int]:
+        """``year`` and ``quarter`` as given, each defaulting to ``today``'s."""
+        year, quarter = today
+        data = self.cleaned_data
+        return {"year": data["year"] or year, "quarter": data["quarter"] or quarter}
+
+
+class DemandListOpenForm(QuarterForm):
+    community = forms.ModelChoiceField(
+        queryset=None, label=_("Community"), error_messages=CHOOSE_COMMUNITY
+    )
+
+    choices_from = {"communities": "community"}
+
+
+class ProblemListOpenForm(QuarterForm):
+    street = forms.ModelChoiceField(queryset=None, label=_("Street"), error_messages=CHOOSE_STREET)
+
+    choices_from = {"streets": "street"}
+
+
+class DemandCasesForm(ScopedForm):
+    """Cases picked for the demand list: only the community's, and only those the user sees."""
+
+    event = forms.ModelMultipleChoiceField(
+        queryset=None, required=False,
+        error_messages={"invalid_choice": _("That case is not in this community.")},
+    )  # fmt: skip
+
+    choices_from = {"cases": "event"}
+
+
+class DemandFindingsForm(ScopedForm):
+    finding = forms.ModelMultipleChoiceField(
+        queryset=None, required=False,
+        error_messages={"invalid_choice": _("That finding is not in this community.")},
+    )  # fmt: skip
+
+    choices_from = {"findings": "finding"}
+
+
+class DemandTextForm(forms.Form):
+    text = forms.CharField(max_length=1000, required=False, label=_("Need"))
+
+
+class DemandItemForm(ScopedForm):
+    """One need of the list (to remove it)."""
+
+    item = forms.ModelChoiceField(queryset=None, label=_("Need"))
+
+    choices_from = {"items": "item"}
+
+
+class ProblemForm(ScopedForm):
+    """The street groups submitted needs into one problem."""
+
+    title = forms.CharField(max_length=120, required=False, label=_("Problem"))
+    description = forms.CharField(max_length=2000, required=False, label=_("Description"))
+    item = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label=_("Needs submitted by the communities"),
+        error_messages={
+            "invalid_choice": _("Some of those needs are grouped already or not submitted.")
+        },
+    )  # fmt: skip
+
+    choices_from = {"items": "item"}
+
+
+class ClaimForm(ScopedForm):
+    problem = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput, label=_("Problem"))
     department = forms.ModelChoiceField(queryset=None, label=_("Department"))
     responsible = forms.ModelChoiceField(queryset=None, label=_("Responsible person"))
     due_on = forms.DateField(
         label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
-    def __init__(self, *args, departments, people, **kwargs):
+    choices_from = {"problems": "problem", "departments": "department", "people": "responsible"}
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments
-        self.fields["responsible"].queryset = people
         self.fields["responsible"].label_from_instance = lambda u: u.get_full_name() or u.username
 
+    def claim(self) -> dict:
+        """The claim as ``services.service_claim`` takes it."""
+        data = dict(self.cleaned_data)
+        data["problem_id"] = data.pop("problem").pk
+        return data
 
-class LedgerEnterForm(forms.Form):
-    street = forms.ModelChoiceField(queryset=None, label=_("Street"))
+
+class LedgerEnterForm(ScopedForm):
+    street = forms.ModelChoiceField(queryset=None, label=_("Street"), error_messages=CHOOSE_STREET)
     year = forms.IntegerField(min_value=2000, max_value=2100, label=_("Year"))
     title = forms.CharField(max_length=120, label=_("Matter"))
     description = forms.CharField(max_length=2000, required=False, label=_("Description"),
                                   widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-    department = forms.ModelChoiceField(queryset=None, required=False, label=_("Lead department"))
+    department = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Lead department"),
+        error_messages={"invalid_choice": _("Choose a department of this district.")},
+    )  # fmt: skip
     target_on = forms.DateField(required=False, label=_("Target date"),
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
 
-    def __init__(self, *args, streets, departments, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["street"].queryset = streets
-        self.fields["department"].queryset = departments
+    choices_from = {"streets": "street", "departments": "department"}
 
 
 class LedgerTrackForm(forms.Form):
@@ -170,8 +437,8 @@ class LedgerCloseForm(forms.Form):
     public_note = forms.CharField(max_length=200, required=False, label=_("Public summary"))
 
 
-class MeetingForm(forms.Form):
-    street = forms.ModelChoiceField(queryset=None, label=_("Street"))
+class MeetingForm(ScopedForm):
+    street = forms.ModelChoiceField(queryset=None, label=_("Street"), error_messages=CHOOSE_STREET)
     held_on = forms.DateField(
         label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -183,14 +450,16 @@ class MeetingForm(forms.Form):
     service_items = forms.ModelMultipleChoiceField(
         queryset=None, required=False, label=_("Service items decided"),
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("A meeting decides only its own street's items.")},
     )  # fmt: skip
     ledger_items = forms.ModelMultipleChoiceField(
         queryset=None, required=False, label=_("Ledger items decided"),
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("A meeting decides only its own street's items.")},
     )  # fmt: skip
 
-    def __init__(self, *args, streets, service_items, ledger_items, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["street"].queryset = streets
-        self.fields["service_items"].queryset = service_items
-        self.fields["ledger_items"].queryset = ledger_items
+    choices_from = {
+        "streets": "street",
+        "service_items": "service_items",
+        "ledger_items": "ledger_items",
+    }

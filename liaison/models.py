@@ -485,9 +485,12 @@ class JointGroupMember(models.Model):
         return f"{self.get_position_display()} {self.name}"
 
 
-class TwoWayEvaluation(models.Model):
-    """双向评价 (seed 004): once a year the community rates each of its five officials, and
-    each official's side rates the community's work; bonuses follow the result."""
+class JointGroupEvaluation(models.Model):
+    """双向评价 of the five officials (seed 004): once a year the community rates each of its
+    five officials, and each official's side rates the community's work; bonuses follow the
+    result. (Not the street's rating of departments: dashboards.StreetDepartmentEvaluation.)
+    The constraints keep the names they were created with (two_way_…): renaming the model
+    renamed only its table."""
 
     class Direction(models.TextChoices):
         UPWARD = "upward", _("the community rates the official")

@@ -16,10 +16,13 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
-from blocks.access import Scope, scope_for
-from blocks.models import Area, Posting
+from blocks.access import DISTRICT_CODE_LENGTH, Scope, scope_for, under_q
+from blocks.models import Area, Department
+from events.models import Category, Event
+from events.selectors import event_queryset
 from liaison.models import (
     ActivityEntry,
     CadreLink,
@@ -29,6 +32,7 @@ from liaison.models import (
     HouseholdLeader,
     HouseholdMatter,
     JointGroup,
+    JointGroupEvaluation,
     JointGroupMember,
     JointMeeting,
     LedgerEntry,
@@ -39,23 +43,28 @@ from liaison.models import (
     ProblemList,
     QuarterState,
     ServiceItem,
-    TwoWayEvaluation,
     Visit,
     VisitFinding,
     Wish,
 )
 
-Role = Posting.Role
-BLOCK_STAFF = frozenset({Role.GOVERNOR, Role.ASSISTANT})
-BLOCK_TEAM = frozenset({Role.GOVERNOR, Role.ASSISTANT, Role.SUPERVISOR})
 COMMUNITY_LEN = Area.CODE_LENGTH[Area.Level.COMMUNITY]
 STREET_LEN = Area.CODE_LENGTH[Area.Level.STREET]
 
 
 # --- capabilities (asked by the services before every write) --------------------------------
-def home_communities(scope: Scope, roles: frozenset[str] = BLOCK_TEAM) -> frozenset[str]:
-    """Communities the user works in through a block posting."""
-    return frozenset(c[:COMMUNITY_LEN] for c in scope.codes_for(roles) if len(c) >= COMMUNITY_LEN)
+def _communities_of(codes: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(c[:COMMUNITY_LEN] for c in codes if len(c) >= COMMUNITY_LEN)
+
+
+def home_communities(scope: Scope) -> frozenset[str]:
+    """Communities the user works in through a block posting (its supervisor too)."""
+    return _communities_of(scope.block_team_codes())
+
+
+def staffed_communities(scope: Scope) -> frozenset[str]:
+    """Communities the user acts for as the staff of one of their blocks."""
+    return _communities_of(scope.block_staff_codes())
 
 
 def serves_community(scope: Scope, community_code: str) -> bool:
@@ -63,7 +72,12 @@ def serves_community(scope: Scope, community_code: str) -> bool:
     list. Its block staff and its street's staff (never leaders: they watch)."""
     if scope.can_act_in_street(community_code):
         return True
-    return community_code[:COMMUNITY_LEN] in home_communities(scope, BLOCK_STAFF)
+    return community_code[:COMMUNITY_LEN] in staffed_communities(scope)
+
+
+def rates_officials(scope: Scope, community_code: str) -> bool:
+    """双向评价 upward (seed 004): the community's own staff rate its five officials."""
+    return community_code[:COMMUNITY_LEN] in staffed_communities(scope)
 
 
 def sees_community(scope: Scope, community_code: str) -> bool:
@@ -83,6 +97,96 @@ def community_q(scope: Scope, field_name: str = "area_code") -> Q:
     for code in homes:
         q = either(q, Q(**{f"{field_name}__startswith": code}))
     return q
+
+
+def _in_districts(codes: tuple[str, ...], field_name: str) -> Q:
+    """Rows of the districts ``codes`` lie in (a superuser's "": every district)."""
+    if "" in codes:
+        return Q()
+    return Q(**{f"{field_name}__in": {c[:DISTRICT_CODE_LENGTH] for c in codes}})
+
+
+# --- the areas and departments the link pages offer in their forms -------------------------
+def _open_areas(where: Q, *levels: str) -> QuerySet[Area]:
+    return Area.objects.filter(where, level__in=levels, closed_on__isnull=True).order_by("code")
+
+
+def areas(*, user, level: str) -> QuerySet[Area]:
+    """Open areas of one level in the communities the user sees."""
+    return _open_areas(community_q(scope_for(user), "code"), level)
+
+
+def area_get(*, user, code: str, levels: tuple[str, ...] = ()) -> Area:
+    """One area the user sees (of one of ``levels``, if given); else Area.DoesNotExist."""
+    rows = Area.objects.filter(community_q(scope_for(user), "code"), code=code)
+    return (rows.filter(level__in=levels) if levels else rows).get()
+
+
+def coverage_areas(*, user) -> QuerySet[Area]:
+    """Streets and communities to look at the visits of. One query, not a UNION: SQLite
+    (the one-command demo) refuses ordered parts."""
+    return _open_areas(
+        community_q(scope_for(user), "code"), Area.Level.STREET, Area.Level.COMMUNITY
+    )
+
+
+def home_area_code(*, user) -> str:
+    """Where a page about areas opens: the user's first area (a superuser: the first
+    district)."""
+    scope = scope_for(user)
+    if scope.home_area_code:
+        return scope.home_area_code
+    if scope.is_superuser:
+        first = Area.objects.filter(level=Area.Level.DISTRICT).order_by("code").first()
+        return first.code if first else ""
+    return ""
+
+
+def served_communities(*, user) -> QuerySet[Area]:
+    """Open communities the user acts for (``serves_community``), as one query."""
+    scope = scope_for(user)
+    served = either(
+        under_q(scope.street_desk_codes(), "code"), Q(code__in=staffed_communities(scope))
+    )
+    return areas(user=user, level=Area.Level.COMMUNITY).filter(served)
+
+
+def desk_streets(*, user) -> QuerySet[Area]:
+    """Open streets the user works for (``Scope.street_staff_codes``)."""
+    return _open_areas(under_q(scope_for(user).street_staff_codes(), "code"), Area.Level.STREET)
+
+
+def staffed_blocks(*, user) -> QuerySet[Area]:
+    """Open blocks the user records visits and registers household leaders for."""
+    return _open_areas(under_q(scope_for(user).links_staff_codes(), "code"), Area.Level.BLOCK)
+
+
+def district_departments(*, user) -> QuerySet[Department]:
+    """Active departments of the user's districts (a department's own people: theirs)."""
+    scope = scope_for(user)
+    districts = {c[:DISTRICT_CODE_LENGTH] for c in scope.codes if c} or {
+        d.code for d in Area.objects.filter(departments__in=scope.department_ids)
+    }
+    q = Q() if scope.is_superuser else Q(pk__in=scope.department_ids)
+    for code in districts:
+        q |= Q(district__code=code)
+    return Department.objects.filter(q, is_active=True).order_by("code")
+
+
+def department_get(*, user, code: str, district_code: str) -> Department | None:
+    """A department of ``district_code`` by its code, among the user's districts'."""
+    return district_departments(user=user).filter(code=code, district__code=district_code).first()
+
+
+def accounts() -> QuerySet:
+    """Accounts a registered party member may be given, to take wishes themselves: anyone's
+    (a member's account is theirs, wherever they work)."""
+    return get_user_model().objects.order_by("username")
+
+
+def matter_by_code(code: str) -> Category | None:
+    """An active matter of the catalogue, by its code (the API names matters by code)."""
+    return Category.objects.filter(code=code, is_active=True).first()
 
 
 # --- cadres and visits --------------------------------------------------------------------
@@ -108,6 +212,68 @@ def cadre_links(*, user) -> QuerySet[CadreLink]:
         .select_related("cadre__user", "area", "area__parent")
         .order_by("area_code", "cadre__user__full_name")
     )
+
+
+def linkable_areas(*, user) -> QuerySet[Area]:
+    """Open blocks and communities of the streets the user works for: where the street
+    links cadres."""
+    return _open_areas(
+        under_q(scope_for(user).street_staff_codes(), "code"),
+        Area.Level.BLOCK,
+        Area.Level.COMMUNITY,
+    )
+
+
+def _cadres_of_districts(codes: tuple[str, ...]) -> QuerySet[DeployedCadre]:
+    """Active cadres of the districts ``codes`` lie in."""
+    if not codes:
+        return DeployedCadre.objects.none()
+    return DeployedCadre.objects.filter(
+        _in_districts(codes, "district__code"), is_active=True
+    ).select_related("user")
+
+
+def linkable_cadres(*, user) -> QuerySet[DeployedCadre]:
+    """Active cadres of the districts of the streets the user works for."""
+    return _cadres_of_districts(scope_for(user).street_staff_codes())
+
+
+def cadres_in_scope(*, user) -> QuerySet[DeployedCadre]:
+    """Active cadres of the districts the user's areas lie in."""
+    return _cadres_of_districts(scope_for(user).codes)
+
+
+def recordable_cadres(*, user) -> QuerySet[DeployedCadre]:
+    """Active cadres linked where the user sees the links: block and street staff record
+    a visit for them (a cadre who rang in)."""
+    return (
+        DeployedCadre.objects.filter(
+            is_active=True,
+            links__ended_on__isnull=True,
+            links__area_code__in=cadre_links(user=user).values("area_code"),
+        )
+        .distinct()
+        .select_related("user")
+    )
+
+
+def block_cadres(*, user, block: Area) -> QuerySet[DeployedCadre]:
+    """Active cadres linked to ``block`` or to its community, among those the user sees."""
+    return recordable_cadres(user=user).filter(
+        pk__in=CadreLink.objects.filter(
+            ended_on__isnull=True, area_code__in=[block.code, block.code[:COMMUNITY_LEN]]
+        ).values("cadre_id")
+    )
+
+
+def visit_blocks(*, user) -> QuerySet[Area]:
+    """Blocks the user may record a visit to: a cadre's linked ones, and the blocks of
+    the staff who record for cadres."""
+    blocks = staffed_blocks(user=user)
+    cadre = cadre_of(user)
+    if cadre is None:
+        return blocks
+    return (blocks | cadre_blocks(cadre=cadre)).distinct()
 
 
 def cadre_blocks(*, cadre: DeployedCadre) -> QuerySet[Area]:
@@ -144,15 +310,11 @@ def visit_get(*, user, visit_id: int) -> Visit:
 
 def open_findings(*, user) -> QuerySet[VisitFinding]:
     """Findings waiting for the block: what the user's blocks must take on or answer."""
-    scope = scope_for(user)
-    codes = scope.codes_for(BLOCK_STAFF | {Role.DISPATCHER, Role.STREET_ADMIN})
-    if not codes and not scope.is_superuser:
+    codes = scope_for(user).links_staff_codes()
+    if not codes:
         return VisitFinding.objects.none()
     return (
-        VisitFinding.objects.filter(
-            scope.area_q("area_code", roles=BLOCK_STAFF | {Role.DISPATCHER, Role.STREET_ADMIN}),
-            state=VisitFinding.State.OPEN,
-        )
+        VisitFinding.objects.filter(under_q(codes, "area_code"), state=VisitFinding.State.OPEN)
         .select_related("visit__cadre__user", "visit__block")
         .order_by("visit__visited_on", "id")
     )
@@ -230,6 +392,26 @@ def household_matters(*, user) -> QuerySet[HouseholdMatter]:
     )
 
 
+def waiting_matters(*, user) -> QuerySet[HouseholdMatter]:
+    """Household leaders' matters waiting for the block to accept or decline, oldest first."""
+    return household_matters(user=user).filter(state=HouseholdMatter.State.REPORTED)
+
+
+def decided_matters(*, user) -> QuerySet[HouseholdMatter]:
+    """Matters the block has accepted or declined, the latest first."""
+    return (
+        household_matters(user=user)
+        .exclude(state=HouseholdMatter.State.REPORTED)
+        .order_by("-decided_at")
+    )
+
+
+def leader_matters(*, leader: HouseholdLeader) -> QuerySet[HouseholdMatter]:
+    """A household leader's own matters, newest first (their page: the link's token found
+    the leader, and shows nothing of anyone else)."""
+    return leader.matters.order_by("-reported_at")
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -284,6 +466,16 @@ def my_wishes(*, user) -> QuerySet[Wish]:
     return wishes(user=user).filter(member__user=user)
 
 
+def assignable_members(*, wish: Wish) -> QuerySet[PartyMember]:
+    """Active members registered with the wish's community (the caller has the wish from
+    ``wishes``, so it is in the user's scope)."""
+    return (
+        PartyMember.objects.filter(community_id=wish.community_id, is_active=True)
+        .select_related("organisation")
+        .order_by("name")
+    )
+
+
 def is_registered_member(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -321,8 +513,15 @@ def joint_group_for_area(area_code: str) -> JointGroup | None:
     )
 
 
-def evaluations(*, group: JointGroup, year: int) -> dict[tuple[int, str], TwoWayEvaluation]:
-    rows = TwoWayEvaluation.objects.filter(member__group=group, year=year)
+def group_members(*, group: JointGroup | None) -> QuerySet[JointGroupMember]:
+    """The five officials of a group the user sees, in their order (none: no group yet)."""
+    if group is None:
+        return JointGroupMember.objects.none()
+    return _members_in_order().filter(group=group)
+
+
+def evaluations(*, group: JointGroup, year: int) -> dict[tuple[int, str], JointGroupEvaluation]:
+    rows = JointGroupEvaluation.objects.filter(member__group=group, year=year)
     return {(e.member_id, e.direction): e for e in rows}
 
 
@@ -333,11 +532,44 @@ def demand_lists(*, user) -> QuerySet[DemandList]:
         DemandList.objects.filter(community_q(scope_for(user)))
         .select_related("community", "community__parent")
         .annotate(item_count=Count("items"))
+        # The count's GROUP BY drops the model's ordering: the newest quarter first.
+        .order_by("-year", "-quarter", "area_code")
     )
 
 
 def demand_list_items(*, demand_list: DemandList) -> QuerySet[DemandItem]:
     return demand_list.items.select_related("event", "finding", "problem", "created_by")
+
+
+def community_cases(*, user, demand_list: DemandList, since: date | None = None) -> QuerySet[Event]:
+    """Cases of the list's community the user sees (created on ``since`` or later), to
+    pick needs from."""
+    rows = event_queryset(user=user).filter(area_code__startswith=demand_list.area_code)
+    return rows.filter(created_at__date__gte=since) if since else rows
+
+
+def community_findings(
+    *, user, demand_list: DemandList, since: date | None = None
+) -> QuerySet[VisitFinding]:
+    """Visit findings in the list's community (visited on ``since`` or later), to pick
+    needs from."""
+    rows = VisitFinding.objects.filter(
+        community_q(scope_for(user)), area_code__startswith=demand_list.area_code
+    ).select_related("visit__block")
+    return rows.filter(visit__visited_on__gte=since) if since else rows
+
+
+def needs_waiting(*, user) -> int:
+    """Needs the communities of the user's streets submitted that no problem groups yet
+    (the street's to do)."""
+    codes = scope_for(user).street_staff_codes()
+    if not codes:
+        return 0
+    return DemandItem.objects.filter(
+        under_q(codes, "demand_list__area_code"),
+        demand_list__state=QuarterState.SUBMITTED,
+        problem__isnull=True,
+    ).count()
 
 
 def submitted_demand_items(*, problem_list: ProblemList) -> QuerySet[DemandItem]:
@@ -370,6 +602,7 @@ def problem_lists(*, user) -> QuerySet[ProblemList]:
             problem_count=Count("problems", distinct=True),
             claimed_count=Count("problems__service_item", distinct=True),
         )
+        .order_by("-year", "-quarter", "area_code")
     )
 
 
@@ -388,6 +621,45 @@ def problems_of(*, user, problem_list: ProblemList) -> list[Problem]:
     )
 
 
+def claimable_problems(*, problem_list: ProblemList) -> QuerySet[Problem]:
+    """Every problem of a list the user sees, to claim: one another department claimed
+    first is the service's conflict to tell (the claim races are decided there)."""
+    return problem_list.problems.all()
+
+
+def claim_departments(*, user, problem_list: ProblemList) -> QuerySet[Department]:
+    """The user's own departments in the list's district: those they claim problems for."""
+    return Department.objects.filter(
+        pk__in=scope_for(user).department_ids,
+        district__code=problem_list.area_code[:DISTRICT_CODE_LENGTH],
+    ).order_by("code")
+
+
+def department_people(*, departments: QuerySet[Department] | list[Department]) -> QuerySet:
+    """People working for ``departments`` now: whom a claim may name responsible."""
+    return (
+        get_user_model()
+        .objects.filter(
+            department_memberships__department__in=departments,
+            department_memberships__ended_on__isnull=True,
+        )
+        .distinct()
+    )
+
+
+def claims_per_department(*, problem_list: ProblemList) -> list[tuple[Department, int]]:
+    """Every active department of the list's district with the problems it claimed."""
+    claimed = dict(
+        ServiceItem.objects.filter(problem__problem_list=problem_list)
+        .values_list("department_id")
+        .annotate(n=Count("id"))
+    )
+    departments = Department.objects.filter(
+        district__code=problem_list.area_code[:DISTRICT_CODE_LENGTH], is_active=True
+    ).order_by("code")
+    return [(d, claimed.get(d.pk, 0)) for d in departments]
+
+
 def service_items(*, user) -> QuerySet[ServiceItem]:
     """A department sees only what it claimed; street staff and leaders their streets'."""
     scope = scope_for(user)
@@ -396,6 +668,11 @@ def service_items(*, user) -> QuerySet[ServiceItem]:
         "problem", "problem__problem_list", "problem__problem_list__street", "department",
         "responsible",
     )  # fmt: skip
+
+
+def street_service_items(*, user, streets: QuerySet[Area]) -> QuerySet[ServiceItem]:
+    """Service items of ``streets``, for their joint meeting to decide."""
+    return service_items(user=user).filter(area_code__in=[s.code for s in streets])
 
 
 def meetings(*, user) -> QuerySet[JointMeeting]:
@@ -418,6 +695,29 @@ def ledger_items(*, user) -> QuerySet[LedgerItem]:
         Q(department_id__in=scope.department_ids) | Q(area_code__in=streets),
     )
     return LedgerItem.objects.filter(visible).select_related("street", "department")
+
+
+def street_ledger_items(*, user, streets: QuerySet[Area], since_year: int) -> QuerySet[LedgerItem]:
+    """Ledger items of ``streets`` from ``since_year`` on, for their joint meeting."""
+    return ledger_items(user=user).filter(
+        area_code__in=[s.code for s in streets], year__gte=since_year
+    )
+
+
+def ledger_entries(*, item: LedgerItem) -> QuerySet[LedgerEntry]:
+    return item.entries.select_related("by")
+
+
+def public_street(*, code: str) -> Area | None:
+    """A street by its code, for its public ledger (no login: anyone may read it)."""
+    return Area.objects.filter(code=code, level=Area.Level.STREET).first()
+
+
+def public_ledger_years(*, street: Area) -> list[int]:
+    """The years the street's ledger has items in, newest first."""
+    return sorted(
+        set(LedgerItem.objects.filter(street=street).values_list("year", flat=True)), reverse=True
+    )
 
 
 def public_ledger(*, street: Area, year: int) -> QuerySet[LedgerItem]:

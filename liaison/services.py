@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blocks.access import scope_for
+from blocks.access import BLOCK_ACTING_ROLES, STREET_ACTING_ROLES, scope_for
 from blocks.models import Area, Department, DepartmentMember, Posting
 from governance.errors import DomainError, StateConflict
 from governance.notifications import notify
@@ -35,6 +35,7 @@ from liaison.models import (
     HouseholdLeader,
     HouseholdMatter,
     JointGroup,
+    JointGroupEvaluation,
     JointGroupMember,
     JointMeeting,
     LedgerEntry,
@@ -45,7 +46,6 @@ from liaison.models import (
     ProblemList,
     QuarterState,
     ServiceItem,
-    TwoWayEvaluation,
     Visit,
     VisitFinding,
     Wish,
@@ -78,7 +78,7 @@ def _block_team_ids(block_code: str) -> list[int]:
     return list(
         Posting.objects.filter(
             area__code=block_code,
-            role__in=[Posting.Role.GOVERNOR, Posting.Role.ASSISTANT],
+            role__in=BLOCK_ACTING_ROLES,
             ended_on__isnull=True,
         ).values_list("user_id", flat=True)
     )
@@ -608,16 +608,16 @@ def joint_group_set(
     return group
 
 
-def two_way_evaluate(
+def joint_group_evaluate(
     *, actor, member_id: int, year: int, direction: str, score: int, comment: str = "",
     now: datetime | None = None,
-) -> TwoWayEvaluation:  # fmt: skip
+) -> JointGroupEvaluation:  # fmt: skip
     """Upward: the community's staff rate an official. Downward: the official (or the
     street for them) rates the community's work. Once per official, year and direction."""
     now = now or timezone.now()
     if not 0 <= score <= 100:
         raise ValidationError(_("A score is from 0 to 100."))
-    if direction not in TwoWayEvaluation.Direction.values:
+    if direction not in JointGroupEvaluation.Direction.values:
         raise ValidationError(_("Choose the direction."))
     with transaction.atomic():
         member = (
@@ -627,15 +627,17 @@ def two_way_evaluate(
         )
         scope = scope_for(actor)
         code = member.group.area_code
-        if direction == TwoWayEvaluation.Direction.UPWARD:
-            allowed = code in selectors.home_communities(scope, selectors.BLOCK_STAFF)
+        if direction == JointGroupEvaluation.Direction.UPWARD:
+            allowed = selectors.rates_officials(scope, code)
         else:
             allowed = member.user_id == getattr(actor, "pk", None) or scope.can_act_in_street(code)
         if not allowed:
             _deny(_("You may not give this evaluation."))
-        if TwoWayEvaluation.objects.filter(member=member, year=year, direction=direction).exists():
+        if JointGroupEvaluation.objects.filter(
+            member=member, year=year, direction=direction
+        ).exists():
             raise StateConflict(_("This evaluation has already been given."))
-        evaluation = TwoWayEvaluation.objects.create(
+        evaluation = JointGroupEvaluation.objects.create(
             member=member, year=year, direction=direction, score=score, comment=comment.strip(),
             evaluated_by=actor, evaluated_at=now,
         )  # fmt: skip
@@ -1057,7 +1059,7 @@ def links_remind(*, now: datetime | None = None) -> dict[str, int]:
     for item in late:
         desk = Posting.objects.filter(
             area__code=item.area_code, ended_on__isnull=True,
-            role__in=[Posting.Role.DISPATCHER, Posting.Role.STREET_ADMIN],
+            role__in=STREET_ACTING_ROLES,
         ).values_list("user_id", flat=True)  # fmt: skip
         with transaction.atomic():
             notify(

@@ -1,5 +1,7 @@
 """Pages of the links between levels (issue 8). Reads come from liaison.selectors (out of
-scope: 404), writes go through liaison.services; a refused write is a message on the page."""
+scope: 404), every POST is parsed by a form of liaison.forms (a choice outside the user's
+scope is not a valid one), writes go through liaison.services; a refused write or a bad
+input is a message on the page, and writes nothing."""
 
 from __future__ import annotations
 
@@ -7,10 +9,8 @@ from datetime import date
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,36 +19,50 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from blocks.access import scope_for
-from blocks.models import Area, Department
+from blocks.models import Area
+from events.actions import form_errors
 from events.public import NOTE_PHONE_RE
 from governance import ratelimit
 from governance.audit import audit
-from governance.errors import DomainError
+from governance.errors import page_act
 from governance.models import AuditEntry
 from governance.privacy import mask_phone
 from liaison import exports, selectors, services
 from liaison.forms import (
+    ActionForm,
     CadreLinkForm,
     CategoryForm,
     ClaimForm,
+    DemandCasesForm,
+    DemandFindingsForm,
+    DemandItemForm,
+    DemandListOpenForm,
+    DemandTextForm,
+    FindingCloseForm,
     HouseholdLeaderForm,
+    JointGroupEvaluationForm,
+    JointGroupForm,
     LedgerCloseForm,
     LedgerEnterForm,
     LedgerTrackForm,
     MatterReportForm,
     MeetingForm,
+    MemberForm,
+    NoteForm,
+    OrganisationForm,
+    ProblemForm,
+    ProblemListOpenForm,
+    ReasonForm,
     VisitForm,
+    WishAssignForm,
+    WishForm,
 )
 from liaison.models import (
-    DemandItem,
-    DeployedCadre,
-    HouseholdMatter,
+    JointGroupEvaluation,
     JointGroupMember,
     LedgerItem,
-    PartyMember,
     QuarterState,
     ServiceItem,
-    TwoWayEvaluation,
     VisitFinding,
     Wish,
     current_quarter,
@@ -56,39 +70,34 @@ from liaison.models import (
 
 
 # --- helpers ------------------------------------------------------------------------------
-def _act(request: HttpRequest, call, success: str):
-    """Run a service; its refusal becomes a message. Out of scope stays a 404."""
-    try:
-        result = call()
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    except ValidationError as error:
-        messages.error(request, " ".join(str(m) for m in error.messages))
-    except PermissionDenied as error:
-        messages.error(request, str(error) or _("You may not do this."))
-    except ObjectDoesNotExist:
-        raise Http404 from None
-    else:
-        messages.success(request, success)
-        return result
-    return None
+def _valid(request: HttpRequest, form) -> bool:
+    """Whether the form parsed; if not, its errors are the page's message (nothing is
+    written)."""
+    if form.is_valid():
+        return True
+    messages.error(request, form_errors(form))
+    return False
+
+
+def _action(request: HttpRequest, actions, name: str = "action", default: str | None = None):
+    """Which of the page's forms was sent; anything else is not a page of ours (404)."""
+    action = ActionForm(request.POST, actions=actions, name=name, default=default).action
+    if action is None:
+        raise Http404
+    return action
 
 
 def _case_or_back(request: HttpRequest, form: CategoryForm, make, success: str, back):
     """Something found or reported becomes a case: on success, open the case page."""
-    if not form.is_valid():
-        _form_errors(request, form)
+    if not _valid(request, form):
         return back
     data = form.cleaned_data
-    event = _act(request, lambda: make(data["category"], data["priority"] or None), success)
-    return redirect("events:detail", number=event.number) if event is not None else back
-
-
-def _form_errors(request: HttpRequest, form) -> None:
-    messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    made = page_act(request, lambda: make(data["category"], data["priority"] or None), success)
+    return redirect("events:detail", number=made.value.number) if made.ok else back
 
 
 def _int(value, default: int = 0) -> int:
+    """A number from a page's address (``?year=``): a page to look at, nothing written."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -96,62 +105,15 @@ def _int(value, default: int = 0) -> int:
 
 
 def _get(queryset, **lookup):
+    return _get_by(lambda: queryset.get(**lookup))
+
+
+def _get_by(read):
+    """What a selector reads, or a 404: out of the user's scope is not found."""
     try:
-        return queryset.get(**lookup)
+        return read()
     except ObjectDoesNotExist:
         raise Http404 from None
-
-
-def _areas(user, level: str):
-    scope = scope_for(user)
-    return Area.objects.filter(
-        selectors.community_q(scope, "code"), level=level, closed_on__isnull=True
-    ).order_by("code")
-
-
-def _served_communities(user):
-    scope = scope_for(user)
-    return [
-        c for c in _areas(user, Area.Level.COMMUNITY) if selectors.serves_community(scope, c.code)
-    ]
-
-
-def _chosen_community(request: HttpRequest, communities):
-    """The community the form names, if it is one of ``communities`` (those the user serves),
-    else None: a forged or stale choice writes nothing."""
-    chosen = _int(request.POST.get("community"))
-    return next((c for c in communities if c.pk == chosen), None)
-
-
-def _acting_streets(user):
-    scope = scope_for(user)
-    return Area.objects.filter(
-        scope.area_q("code", roles=frozenset({"dispatcher", "street_admin"})),
-        level=Area.Level.STREET,
-        closed_on__isnull=True,
-    ).order_by("code")
-
-
-def _acting_blocks(user):
-    scope = scope_for(user)
-    return Area.objects.filter(
-        scope.area_q("code", roles=selectors.BLOCK_STAFF | {"dispatcher", "street_admin"}),
-        level=Area.Level.BLOCK,
-        closed_on__isnull=True,
-    ).order_by("code")
-
-
-def _district_departments(user):
-    scope = scope_for(user)
-    districts = {c[:6] for c in scope.codes if c} or {
-        d.code for d in Area.objects.filter(departments__in=scope.department_ids)
-    }
-    q = Q(pk__in=scope.department_ids)
-    if scope.is_superuser:
-        q = Q()
-    for code in districts:
-        q |= Q(district__code=code)
-    return Department.objects.filter(q, is_active=True).order_by("code")
 
 
 # --- hub --------------------------------------------------------------------------------------
@@ -162,20 +124,17 @@ def hub(request: HttpRequest) -> HttpResponse:
     scope = scope_for(user)
     today = timezone.localdate()
     year, quarter = current_quarter(today)
-    cadre = selectors.cadre_of(user)
     context = {
-        "cadre": cadre,
-        "is_block_staff": bool(scope.codes_for(selectors.BLOCK_STAFF)),
-        "is_street": bool(scope.codes_for({"dispatcher", "street_admin"})) or scope.is_superuser,
+        "cadre": selectors.cadre_of(user),
+        "is_block_staff": bool(scope.block_staff_codes()),
+        "is_street": bool(scope.street_staff_codes()),
         "is_department": bool(scope.department_ids),
         "is_watcher": bool(scope.codes),
         "is_member": selectors.is_registered_member(user),
         "year": year,
         "quarter": quarter,
         "open_findings": selectors.open_findings(user=user).count(),
-        "open_matters": selectors.household_matters(user=user)
-        .filter(state=HouseholdMatter.State.REPORTED)
-        .count(),
+        "open_matters": selectors.waiting_matters(user=user).count(),
         "open_wishes": selectors.wishes(user=user).filter(state=Wish.State.POSTED).count(),
         "my_wishes": selectors.my_wishes(user=user)
         .filter(state__in=[Wish.State.ASSIGNED, Wish.State.TAKEN])
@@ -184,15 +143,8 @@ def hub(request: HttpRequest) -> HttpResponse:
         .filter(department_id__in=scope.department_ids)
         .exclude(state=ServiceItem.State.DONE)
         .count(),
-        "streets": _acting_streets(user) if scope.codes else [],
-        # Needs the communities submitted that no problem groups yet (the street's to do).
-        "needs_waiting": DemandItem.objects.filter(
-            scope.area_q("demand_list__area_code", roles=frozenset({"dispatcher", "street_admin"})),
-            demand_list__state=QuarterState.SUBMITTED,
-            problem__isnull=True,
-        ).count()
-        if scope.codes_for({"dispatcher", "street_admin"}) or scope.is_superuser
-        else 0,
+        "streets": selectors.desk_streets(user=user) if scope.codes else [],
+        "needs_waiting": selectors.needs_waiting(user=user),
     }
     return render(request, "liaison/hub.html", context)
 
@@ -201,24 +153,17 @@ def hub(request: HttpRequest) -> HttpResponse:
 @login_required
 def cadres(request: HttpRequest) -> HttpResponse:
     """The street links cadres to its blocks; everyone in scope sees who is linked where."""
-    streets = _acting_streets(request.user)
     form = None
-    if streets.exists():
-        street_q = Q()
-        for street in streets:
-            street_q |= Q(code__startswith=street.code)
-        areas = Area.objects.filter(
-            street_q, level__in=[Area.Level.BLOCK, Area.Level.COMMUNITY], closed_on__isnull=True
-        ).order_by("code")
-        districts = {s.code[:6] for s in streets}
-        cadre_qs = DeployedCadre.objects.filter(
-            is_active=True, district__code__in=districts
-        ).select_related("user")
-        form = CadreLinkForm(request.POST or None, cadres=cadre_qs, areas=areas)
+    if selectors.desk_streets(user=request.user).exists():
+        form = CadreLinkForm(
+            request.POST or None,
+            cadres=selectors.linkable_cadres(user=request.user),
+            areas=selectors.linkable_areas(user=request.user),
+        )
         if request.method == "POST":
-            if form.is_valid():
+            if _valid(request, form):
                 data = form.cleaned_data
-                _act(
+                page_act(
                     request,
                     lambda: services.cadre_link(
                         actor=request.user,
@@ -228,8 +173,6 @@ def cadres(request: HttpRequest) -> HttpResponse:
                     ),
                     _("Linked."),
                 )
-            else:
-                _form_errors(request, form)
             return redirect("liaison:cadres")
     elif request.method == "POST":
         raise PermissionDenied
@@ -244,23 +187,17 @@ def cadres(request: HttpRequest) -> HttpResponse:
 @require_POST
 def cadre_unlink(request: HttpRequest, link_id: int) -> HttpResponse:
     link = _get(selectors.cadre_links(user=request.user), pk=link_id)
-    _act(request, lambda: services.cadre_unlink(actor=request.user, link_id=link.pk), _("Done."))
+    page_act(
+        request, lambda: services.cadre_unlink(actor=request.user, link_id=link.pk), _("Done.")
+    )
     return redirect("liaison:cadres")
 
 
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
     """Which blocks had no cadre visit this month (三级干部进区块: every block)."""
-    scope = scope_for(request.user)
-    default = scope.home_area_code or (
-        Area.objects.filter(level=Area.Level.DISTRICT).values_list("code", flat=True).first()
-        if scope.is_superuser
-        else ""
-    )
-    code = request.GET.get("area") or default or ""
-    area = Area.objects.filter(selectors.community_q(scope, "code"), code=code).first()
-    if area is None:
-        raise Http404
+    code = request.GET.get("area") or selectors.home_area_code(user=request.user)
+    area = _get_by(lambda: selectors.area_get(user=request.user, code=code))
     try:
         month = date.fromisoformat((request.GET.get("month") or "") + "-01")
     except ValueError:
@@ -274,12 +211,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "month": month,
             "rows": rows,
             "unvisited": sum(1 for r in rows if not r["visits"]),
-            # One query, not a UNION: SQLite (the one-command demo) refuses ordered parts.
-            "areas": Area.objects.filter(
-                selectors.community_q(scope, "code"),
-                level__in=[Area.Level.STREET, Area.Level.COMMUNITY],
-                closed_on__isnull=True,
-            ).order_by("code"),
+            "areas": selectors.coverage_areas(user=request.user),
         },
     )
 
@@ -292,14 +224,10 @@ def _visit_form(request: HttpRequest, data=None) -> VisitForm | None:
         blocks = selectors.cadre_blocks(cadre=cadre)
         return VisitForm(data, blocks=blocks,
                          initial={"visited_on": timezone.localdate(), "block": blocks.first()})  # fmt: skip
-    blocks = _acting_blocks(request.user)
+    blocks = selectors.staffed_blocks(user=request.user)
     if not blocks.exists():
         return None
-    cadres = DeployedCadre.objects.filter(
-        is_active=True, links__ended_on__isnull=True,
-        links__area_code__in=selectors.cadre_links(user=request.user).values("area_code"),
-    ).distinct().select_related("user")  # fmt: skip
-    return VisitForm(data, blocks=blocks, cadres=cadres,
+    return VisitForm(data, blocks=blocks, cadres=selectors.recordable_cadres(user=request.user),
                      initial={"visited_on": timezone.localdate(), "block": blocks.first()})  # fmt: skip
 
 
@@ -309,12 +237,11 @@ def visits(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
-        if not form.is_valid():
-            _form_errors(request, form)
+        if not _valid(request, form):
             return redirect("liaison:visits")
         data = form.cleaned_data
         cadre = data.get("cadre") or selectors.cadre_of(request.user)
-        visit = _act(
+        visit = page_act(
             request,
             lambda: services.visit_record(
                 actor=request.user,
@@ -326,11 +253,11 @@ def visits(request: HttpRequest) -> HttpResponse:
                 participants=data["participants"],
                 summary=data["summary"],
                 findings=form.findings(),
-            ),  # fmt: skip
+            ),
             _("Visit recorded."),
         )
-        if visit is not None:
-            return redirect("liaison:visit_detail", visit_id=visit.pk)
+        if visit.ok:
+            return redirect("liaison:visit_detail", visit_id=visit.value.pk)
         return redirect("liaison:visits")
     return render(
         request,
@@ -367,6 +294,10 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     )
 
 
+def _get_finding(request: HttpRequest, finding_id: int) -> VisitFinding:
+    return _get_by(lambda: selectors.finding_get(user=request.user, finding_id=finding_id))
+
+
 @login_required
 @require_POST
 def finding_case(request: HttpRequest, finding_id: int) -> HttpResponse:
@@ -382,27 +313,19 @@ def finding_case(request: HttpRequest, finding_id: int) -> HttpResponse:
     )
 
 
-def _get_finding(request: HttpRequest, finding_id: int) -> VisitFinding:
-    try:
-        return selectors.finding_get(user=request.user, finding_id=finding_id)
-    except VisitFinding.DoesNotExist:
-        raise Http404 from None
-
-
 @login_required
 @require_POST
 def finding_close(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = _get_finding(request, finding_id)
-    _act(
-        request,
-        lambda: services.finding_close(
-            actor=request.user,
-            finding_id=finding.pk,
-            solved=request.POST.get("solved") == "1",
-            note=request.POST.get("note", ""),
-        ),  # fmt: skip
-        _("Done."),
-    )
+    form = FindingCloseForm(request.POST)
+    if _valid(request, form):
+        page_act(
+            request,
+            lambda: services.finding_close(
+                actor=request.user, finding_id=finding.pk, **form.cleaned_data
+            ),
+            _("Done."),
+        )
     return redirect("liaison:visit_detail", visit_id=finding.visit_id)
 
 
@@ -418,27 +341,22 @@ def _link_page(request: HttpRequest, leader, token: str) -> HttpResponse:
 
 @login_required
 def household_leaders(request: HttpRequest) -> HttpResponse:
-    blocks = _acting_blocks(request.user)
+    blocks = selectors.staffed_blocks(user=request.user)
     form = HouseholdLeaderForm(
         request.POST or None, blocks=blocks, initial={"block": blocks.first()}
     )
     if request.method == "POST":
-        if not form.is_valid():
-            _form_errors(request, form)
+        if not _valid(request, form):
             return redirect("liaison:household_leaders")
-        data = form.cleaned_data
-        made = _act(
+        made = page_act(
             request,
-            lambda: services.household_leader_create(actor=request.user, **data),
+            lambda: services.household_leader_create(actor=request.user, **form.cleaned_data),
             _("Household leader registered. Give them this link; it is shown only now."),
         )
-        if made is not None:
-            return _link_page(request, *made)
+        if made.ok:
+            return _link_page(request, *made.value)
         return redirect("liaison:household_leaders")
-    matters = selectors.household_matters(user=request.user)
-    waiting = list(
-        matters.filter(state=HouseholdMatter.State.REPORTED).order_by("reported_at")[:200]
-    )
+    waiting = list(selectors.waiting_matters(user=request.user).order_by("reported_at")[:200])
     return render(
         request,
         "liaison/household_leaders.html",
@@ -453,12 +371,8 @@ def household_leaders(request: HttpRequest) -> HttpResponse:
                 }
                 for m in waiting
             ],  # fmt: skip
-            "recent": matters.exclude(state=HouseholdMatter.State.REPORTED).order_by("-decided_at")[
-                :30
-            ],
-            "may_act": scope_for(request.user).codes_for(
-                selectors.BLOCK_STAFF | {"dispatcher", "street_admin"}
-            ),
+            "recent": selectors.decided_matters(user=request.user)[:30],
+            "may_act": scope_for(request.user).links_staff_codes(),
             "report_form": MatterReportForm(),
         },
     )
@@ -472,22 +386,22 @@ def _leader(request: HttpRequest, leader_id: int):
 @require_POST
 def household_leader_link(request: HttpRequest, leader_id: int) -> HttpResponse:
     leader = _leader(request, leader_id)
-    token = _act(
+    made = page_act(
         request,
         lambda: services.household_leader_new_link(actor=request.user, leader_id=leader.pk),
         _("A new link; the old one no longer works."),
     )
-    if token is None:
+    if not made.ok:
         return redirect("liaison:household_leaders")
-    return _link_page(request, leader, token)
+    return _link_page(request, leader, made.value)
 
 
 @login_required
 @require_POST
 def household_leader_end(request: HttpRequest, leader_id: int) -> HttpResponse:
     leader = _leader(request, leader_id)
-    _act(request, lambda: services.household_leader_end(actor=request.user, leader_id=leader.pk),
-         _("Done."))  # fmt: skip
+    page_act(request, lambda: services.household_leader_end(actor=request.user, leader_id=leader.pk),
+             _("Done."))  # fmt: skip
     return redirect("liaison:household_leaders")
 
 
@@ -497,16 +411,14 @@ def household_matter_take_down(request: HttpRequest, leader_id: int) -> HttpResp
     """Staff take down what a household leader says on the phone (attributed to them)."""
     leader = _leader(request, leader_id)
     form = MatterReportForm(request.POST)
-    if form.is_valid():
-        _act(
+    if _valid(request, form):
+        page_act(
             request,
             lambda: services.household_matter_report(
                 leader=leader, actor=request.user, **form.cleaned_data
             ),  # fmt: skip
             _("Taken down."),
         )
-    else:
-        _form_errors(request, form)
     return redirect("liaison:household_leaders")
 
 
@@ -514,6 +426,7 @@ def household_matter_take_down(request: HttpRequest, leader_id: int) -> HttpResp
 @require_POST
 def household_matter_decide(request: HttpRequest, matter_id: int, what: str) -> HttpResponse:
     matter = _get(selectors.household_matters(user=request.user), pk=matter_id)
+    back = redirect("liaison:household_leaders")
     if what == "accept":
         return _case_or_back(
             request,
@@ -522,25 +435,29 @@ def household_matter_decide(request: HttpRequest, matter_id: int, what: str) -> 
                 actor=request.user, matter_id=matter.pk, category=category, priority=priority
             ),
             _("Accepted as a case."),
-            redirect("liaison:household_leaders"),
+            back,
         )
-    elif what == "decline":
-        _act(
+    if what != "decline":
+        raise Http404
+    form = ReasonForm(request.POST)
+    if _valid(request, form):
+        page_act(
             request,
             lambda: services.household_matter_decline(
-                actor=request.user, matter_id=matter.pk, reason=request.POST.get("reason", "")
+                actor=request.user, matter_id=matter.pk, reason=form.cleaned_data["reason"]
             ),
             _("Declined."),
         )
-    else:
-        raise Http404
-    return redirect("liaison:household_leaders")
+    return back
 
 
 def _reveal(request: HttpRequest, object_type: str, object_id, phone: str) -> HttpResponse:
     """Show a resident's number to whoever handles it, with a reason, on the audit log
     (DESIGN §6) — the same rule as a case's reporter."""
-    reason = request.POST.get("reason", "").strip()
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(form_errors(form), status=400)
+    reason = form.cleaned_data["reason"].strip()
     if not reason:
         return HttpResponse(_("Give the reason."), status=400)
     audit(action=AuditEntry.Action.REVEAL, actor=request.user, request=request,
@@ -558,14 +475,19 @@ def household_leader_reveal(request: HttpRequest, leader_id: int) -> HttpRespons
     return _reveal(request, "household_leader", leader.pk, leader.phone)
 
 
+def _takes_wish(request: HttpRequest, wish: Wish) -> bool:
+    """The member the wish was given to, once they have taken it."""
+    mine = wish.member is not None and wish.member.user_id == request.user.pk
+    return mine and wish.state == Wish.State.TAKEN
+
+
 @login_required
 @require_POST
 def wish_reveal(request: HttpRequest, wish_id: int) -> HttpResponse:
     """The member who took the wish (or the community) calls the resident."""
     wish = _get(selectors.wishes(user=request.user), pk=wish_id)
-    mine = wish.member is not None and wish.member.user_id == request.user.pk
     serves = selectors.serves_community(scope_for(request.user), wish.area_code)
-    if not (serves or (mine and wish.state == Wish.State.TAKEN)):
+    if not (serves or _takes_wish(request, wish)):
         raise PermissionDenied
     return _reveal(request, "wish", wish.pk, wish.resident_phone)
 
@@ -592,40 +514,29 @@ def household_report(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "liaison/household_report.html",
-        {"leader": leader, "form": form, "matters": leader.matters.order_by("-reported_at")[:10]},
+        {"leader": leader, "form": form, "matters": selectors.leader_matters(leader=leader)[:10]},
     )
 
 
 # --- dual registration and wishes -------------------------------------------------------------
 @login_required
 def registrations(request: HttpRequest) -> HttpResponse:
-    communities = _served_communities(request.user)
+    communities = selectors.served_communities(user=request.user)
+    organisations = selectors.organisations(user=request.user)
     if request.method == "POST":
-        community = _chosen_community(request, communities)
-        if community is None:
-            messages.error(request, _("Choose a community you work for."))
-            return redirect("liaison:registrations")
-        if request.POST.get("kind") == "organisation":
-            _act(request, lambda: services.organisation_register(
-                actor=request.user, community=community, name=request.POST.get("name", ""),
-                contact_name=request.POST.get("contact_name", ""),
-            ), _("Registered."))  # fmt: skip
+        kind = _action(request, ("organisation", "member"), name="kind", default="member")
+        if kind == "organisation":
+            form = OrganisationForm(request.POST, communities=communities)
+            register = services.organisation_register
         else:
-            org = (
-                selectors.organisations(user=request.user)
-                .filter(pk=_int(request.POST.get("organisation")))
-                .first()
-            )
-            user = None
-            if request.POST.get("username"):
-                user = get_user_model().objects.filter(username=request.POST["username"]).first()
-                if user is None:
-                    messages.error(request, _("No account with that username."))
-                    return redirect("liaison:registrations")
-            _act(request, lambda: services.member_register(
-                actor=request.user, community=community, name=request.POST.get("name", ""),
-                phone=request.POST.get("phone", ""), organisation=org, user=user,
-            ), _("Registered."))  # fmt: skip
+            form = MemberForm(request.POST, communities=communities, organisations=organisations,
+                              accounts=selectors.accounts())  # fmt: skip
+            register = services.member_register
+        if _valid(request, form):
+            data = dict(form.cleaned_data)
+            if kind == "member":
+                data["user"] = data.pop("username")
+            page_act(request, lambda: register(actor=request.user, **data), _("Registered."))
         return redirect("liaison:registrations")
     members = selectors.members(user=request.user).order_by("-wishes_done", "name")[:500]
     return render(
@@ -633,9 +544,7 @@ def registrations(request: HttpRequest) -> HttpResponse:
         "liaison/registrations.html",
         {
             "communities": communities,
-            "organisations": selectors.organisations(user=request.user).order_by(
-                "-wishes_done", "name"
-            )[:500],
+            "organisations": organisations.order_by("-wishes_done", "name")[:500],
             "members": [{"member": m, "phone": mask_phone(m.phone)} for m in members],
         },
     )
@@ -643,20 +552,18 @@ def registrations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def wishes(request: HttpRequest) -> HttpResponse:
-    communities = _served_communities(request.user)
+    communities = selectors.served_communities(user=request.user)
     if request.method == "POST":
-        community = _chosen_community(request, communities)
-        if community is None:
-            messages.error(request, _("Choose a community you work for."))
+        form = WishForm(request.POST, communities=communities)
+        if not _valid(request, form):
             return redirect("liaison:wishes")
-        wish = _act(request, lambda: services.wish_post(
-            actor=request.user, community=community, title=request.POST.get("title", ""),
-            description=request.POST.get("description", ""),
-            resident_name=request.POST.get("resident_name", ""),
-            resident_phone=request.POST.get("resident_phone", ""),
-        ), _("Wish posted."))  # fmt: skip
-        if wish is not None:
-            return redirect("liaison:wish_detail", wish_id=wish.pk)
+        wish = page_act(
+            request,
+            lambda: services.wish_post(actor=request.user, **form.cleaned_data),
+            _("Wish posted."),
+        )
+        if wish.ok:
+            return redirect("liaison:wish_detail", wish_id=wish.value.pk)
         return redirect("liaison:wishes")
     rows = selectors.wishes(user=request.user)
     state = request.GET.get("state")
@@ -678,25 +585,26 @@ def wishes(request: HttpRequest) -> HttpResponse:
 @login_required
 def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
     wish = _get(selectors.wishes(user=request.user), pk=wish_id)
-    scope = scope_for(request.user)
-    serves = selectors.serves_community(scope, wish.area_code)
+    serves = selectors.serves_community(scope_for(request.user), wish.area_code)
     if request.method == "POST":
-        what = request.POST.get("action")
-        calls = {
-            "assign": lambda: services.wish_assign(
-                actor=request.user, wish_id=wish.pk, member_id=_int(request.POST.get("member"))
-            ),
-            "take": lambda: services.wish_take(actor=request.user, wish_id=wish.pk),
-            "done": lambda: services.wish_done(
-                actor=request.user, wish_id=wish.pk, note=request.POST.get("note", "")
-            ),
-            "cancel": lambda: services.wish_cancel(
-                actor=request.user, wish_id=wish.pk, reason=request.POST.get("note", "")
-            ),
-        }
-        if what not in calls:
-            raise Http404
-        _act(request, calls[what], _("Done."))
+        what = _action(request, ("assign", "take", "done", "cancel"))
+        if what == "assign":
+            form = WishAssignForm(request.POST, members=selectors.assignable_members(wish=wish))
+        else:
+            form = NoteForm(request.POST)
+        if _valid(request, form):
+            data, actor = form.cleaned_data, request.user
+            calls = {
+                "assign": lambda: services.wish_assign(
+                    actor=actor, wish_id=wish.pk, member_id=data["member"].pk
+                ),
+                "take": lambda: services.wish_take(actor=actor, wish_id=wish.pk),
+                "done": lambda: services.wish_done(actor=actor, wish_id=wish.pk, note=data["note"]),
+                "cancel": lambda: services.wish_cancel(
+                    actor=actor, wish_id=wish.pk, reason=data["note"]
+                ),
+            }
+            page_act(request, calls[what], _("Done."))
         return redirect("liaison:wish_detail", wish_id=wish.pk)
     return render(
         request,
@@ -706,20 +614,8 @@ def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
             "serves": serves,
             "mine": wish.member is not None and wish.member.user_id == request.user.pk,
             "phone": mask_phone(wish.resident_phone),
-            "may_reveal": wish.resident_phone
-            and (
-                serves
-                or (
-                    wish.state == Wish.State.TAKEN
-                    and wish.member is not None
-                    and wish.member.user_id == request.user.pk
-                )
-            ),
-            "members": PartyMember.objects.filter(community=wish.community, is_active=True)
-            .select_related("organisation")
-            .order_by("name")
-            if serves
-            else [],
+            "may_reveal": wish.resident_phone and (serves or _takes_wish(request, wish)),
+            "members": selectors.assignable_members(wish=wish) if serves else [],
             "history": selectors.activity_of(wish),
         },
     )
@@ -731,46 +627,42 @@ def joint_groups(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     groups = list(selectors.joint_groups(user=request.user)[:300])
     have = {g.community_id for g in groups}
-    missing = [c for c in _areas(request.user, Area.Level.COMMUNITY) if c.pk not in have]
+    missing = []
+    if scope.street_staff_codes():
+        communities = selectors.areas(user=request.user, level=Area.Level.COMMUNITY)
+        missing = [c for c in communities if c.pk not in have]
     return render(
         request,
         "liaison/joint_groups.html",
-        {
-            "groups": groups,
-            "positions": JointGroupMember.Position.choices,
-            "missing": missing
-            if scope.codes_for({"dispatcher", "street_admin"}) or scope.is_superuser
-            else [],
-        },
+        {"groups": groups, "positions": JointGroupMember.Position.choices, "missing": missing},
     )
 
 
 @login_required
 def joint_group(request: HttpRequest, code: str) -> HttpResponse:
-    community = _get(_areas(request.user, Area.Level.COMMUNITY), code=code)
+    community = _get(selectors.areas(user=request.user, level=Area.Level.COMMUNITY), code=code)
     scope = scope_for(request.user)
     group = selectors.joint_groups(user=request.user).filter(community=community).first()
-    year = _int(request.GET.get("year") or request.POST.get("year"), timezone.localdate().year)
+    year = _int(request.GET.get("year"), timezone.localdate().year)
     if request.method == "POST":
-        if request.POST.get("action") == "evaluate":
-            _act(request, lambda: services.two_way_evaluate(
-                actor=request.user, member_id=_int(request.POST.get("member")), year=year,
-                direction=request.POST.get("direction", ""), score=_int(request.POST.get("score"), -1),
-                comment=request.POST.get("comment", ""),
-            ), _("Evaluation recorded."))  # fmt: skip
+        if _action(request, ("evaluate", "set"), default="set") == "evaluate":
+            form = JointGroupEvaluationForm(
+                request.POST, members=selectors.group_members(group=group)
+            )
+            if _valid(request, form):
+                data = dict(form.cleaned_data)
+                data["member_id"] = data.pop("member").pk
+                year = data["year"]
+                page_act(request, lambda: services.joint_group_evaluate(actor=request.user, **data),
+                         _("Evaluation recorded."))  # fmt: skip
         else:
-            departments = {d.pk: d for d in _district_departments(request.user)}
-            members = {
-                p: {
-                    "name": request.POST.get(f"{p}-name", ""),
-                    "title": request.POST.get(f"{p}-title", ""),
-                    "department": departments.get(_int(request.POST.get(f"{p}-department"))),
-                }
-                for p in JointGroupMember.Position.values
-            }
-            _act(request, lambda: services.joint_group_set(
-                actor=request.user, community=community, members=members,
-            ), _("Saved."))  # fmt: skip
+            form = JointGroupForm(
+                request.POST, departments=selectors.district_departments(user=request.user)
+            )
+            if _valid(request, form):
+                page_act(request, lambda: services.joint_group_set(
+                    actor=request.user, community=community, members=form.members(),
+                ), _("Saved."))  # fmt: skip
         return redirect(f"{reverse('liaison:joint_group', args=[code])}?year={year}")
     rated = selectors.evaluations(group=group, year=year) if group else {}
     current = {m.position: m for m in group.members.all()} if group else {}
@@ -782,22 +674,23 @@ def joint_group(request: HttpRequest, code: str) -> HttpResponse:
         }
         for value, label in JointGroupMember.Position.choices
     ]  # fmt: skip
+    may_set = scope.can_act_in_street(community.code)
+    may_rate_up = selectors.rates_officials(scope, community.code)
+    # Downward: the street for the officials, or an official with an account of their own.
+    rates_down = may_set or any(m.user_id == request.user.pk for m in current.values())
+    Direction = JointGroupEvaluation.Direction
     return render(
         request,
         "liaison/joint_group.html",
         {
             "community": community, "group": group, "year": year, "positions": positions,
-            "may_set": scope.can_act_in_street(community.code),
-            "may_rate_up": community.code in selectors.home_communities(scope, selectors.BLOCK_STAFF),
-            "may_rate_down": scope.can_act_in_street(community.code),
+            "may_set": may_set, "may_rate_up": may_rate_up, "may_rate_down": may_set,
             "own_member_ids": [m.pk for m in current.values() if m.user_id == request.user.pk],
-            "departments": _district_departments(request.user) if scope.can_act_in_street(community.code) else [],
+            "departments": selectors.district_departments(user=request.user) if may_set else [],
             "directions": [
-                (value, label)
-                for value, label in TwoWayEvaluation.Direction.choices
-                if (value == "upward" and community.code in selectors.home_communities(scope, selectors.BLOCK_STAFF))
-                or (value == "downward" and (scope.can_act_in_street(community.code)
-                                             or any(m.user_id == request.user.pk for m in current.values())))
+                (value, label) for value, label in Direction.choices
+                if (value == Direction.UPWARD and may_rate_up)
+                or (value == Direction.DOWNWARD and rates_down)
             ],
             "years": [year - 1, year + 1],
         },
@@ -805,32 +698,25 @@ def joint_group(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- the quarterly loop -------------------------------------------------------------------------
-def _open_quarter(request: HttpRequest, open_list, detail: str, back: str) -> HttpResponse:
+def _open_quarter(request: HttpRequest, form, open_list, detail: str, back: str) -> HttpResponse:
     """Open (or find) a quarter's list and go to it."""
-    year, quarter = current_quarter(timezone.localdate())
-    made = _act(
-        request,
-        lambda: open_list(
-            year=_int(request.POST.get("year"), year),
-            quarter=_int(request.POST.get("quarter"), quarter),
-        ),
-        _("Opened."),
-    )
-    return redirect(detail, list_id=made.pk) if made is not None else redirect(back)
+    if not _valid(request, form):
+        return redirect(back)
+    when = form.when(current_quarter(timezone.localdate()))
+    made = page_act(request, lambda: open_list(form.cleaned_data, **when), _("Opened."))
+    return redirect(detail, list_id=made.value.pk) if made.ok else redirect(back)
 
 
 @login_required
 def demand_lists(request: HttpRequest) -> HttpResponse:
-    communities = _served_communities(request.user)
+    communities = selectors.served_communities(user=request.user)
     year, quarter = current_quarter(timezone.localdate())
     if request.method == "POST":
-        community = _chosen_community(request, communities)
-        if community is None:
-            raise Http404
         return _open_quarter(
             request,
-            lambda **when: services.demand_list_open(
-                actor=request.user, community=community, **when
+            DemandListOpenForm(request.POST, communities=communities),
+            lambda data, **when: services.demand_list_open(
+                actor=request.user, community=data["community"], **when
             ),
             "liaison:demand_list",
             "liaison:demand_lists",
@@ -845,67 +731,61 @@ def demand_lists(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
+def _demand_add(request: HttpRequest, demand, form, field: str, success) -> None:
+    """Add each case (or finding) picked to the demand list; each refusal is a message."""
+    if not _valid(request, form):
+        return
+    for picked in form.cleaned_data[field]:
+        page_act(request, lambda p=picked: services.demand_item_add(
+            actor=request.user, demand_list_id=demand.pk, **{field: p},
+        ), success(picked))  # fmt: skip
+
+
 @login_required
 def demand_list(request: HttpRequest, list_id: int) -> HttpResponse:
-    from events.selectors import event_queryset
-
     demand = _get(selectors.demand_lists(user=request.user), pk=list_id)
-    scope = scope_for(request.user)
-    serves = selectors.serves_community(scope, demand.area_code)
+    serves = selectors.serves_community(scope_for(request.user), demand.area_code)
     if request.method == "POST":
-        what = request.POST.get("action")
+        what = _action(request, ("add_cases", "add_findings", "add_text", "remove", "submit"))
         if what == "add_cases":
-            cases = event_queryset(user=request.user).filter(
-                pk__in=[_int(v) for v in request.POST.getlist("event")],
-                area_code__startswith=demand.area_code,
-            )
-            for case in cases:
-                _act(request, lambda c=case: services.demand_item_add(
-                    actor=request.user, demand_list_id=demand.pk, event=c,
-                ), _("Added %(number)s.") % {"number": case.number})  # fmt: skip
+            cases = selectors.community_cases(user=request.user, demand_list=demand)
+            _demand_add(request, demand, DemandCasesForm(request.POST, cases=cases), "event",
+                        lambda case: _("Added %(number)s.") % {"number": case.number})  # fmt: skip
         elif what == "add_findings":
-            found = VisitFinding.objects.filter(
-                pk__in=[_int(v) for v in request.POST.getlist("finding")],
-                area_code__startswith=demand.area_code,
-            )
-            for finding in found:
-                _act(request, lambda f=finding: services.demand_item_add(
-                    actor=request.user, demand_list_id=demand.pk, finding=f,
-                ), _("Added."))  # fmt: skip
+            found = selectors.community_findings(user=request.user, demand_list=demand)
+            _demand_add(request, demand, DemandFindingsForm(request.POST, findings=found),
+                        "finding", lambda finding: _("Added."))  # fmt: skip
         elif what == "add_text":
-            _act(request, lambda: services.demand_item_add(
-                actor=request.user, demand_list_id=demand.pk, text=request.POST.get("text", ""),
-            ), _("Added."))  # fmt: skip
+            form = DemandTextForm(request.POST)
+            if _valid(request, form):
+                page_act(request, lambda: services.demand_item_add(
+                    actor=request.user, demand_list_id=demand.pk, text=form.cleaned_data["text"],
+                ), _("Added."))  # fmt: skip
         elif what == "remove":
-            item = _get(demand.items.all(), pk=_int(request.POST.get("item")))
-            _act(request, lambda: services.demand_item_remove(actor=request.user, item_id=item.pk),
-                 _("Removed."))  # fmt: skip
-        elif what == "submit":
-            _act(request, lambda: services.demand_list_submit(actor=request.user, demand_list_id=demand.pk),
-                 _("Submitted to the street."))  # fmt: skip
+            form = DemandItemForm(request.POST, items=demand.items.all())
+            if _valid(request, form):
+                page_act(request, lambda: services.demand_item_remove(
+                    actor=request.user, item_id=form.cleaned_data["item"].pk,
+                ), _("Removed."))  # fmt: skip
         else:
-            raise Http404
+            page_act(request, lambda: services.demand_list_submit(actor=request.user, demand_list_id=demand.pk),
+                     _("Submitted to the street."))  # fmt: skip
         return redirect("liaison:demand_list", list_id=demand.pk)
     items = list(selectors.demand_list_items(demand_list=demand))
     on_list = {i.event_id for i in items if i.event_id}
     on_list_findings = {i.finding_id for i in items if i.finding_id}
     first_month = (demand.quarter - 1) * 3 + 1
-    since = date(demand.year, first_month, 1)
+    # Cases and findings of the quarter and the one before it, newest first.
+    since = date(demand.year, max(1, first_month - 3), 1)
     candidates, findings = [], []
     if serves and demand.state == QuarterState.DRAFT:
-        # Cases of the community in the quarter (and the one before it), newest first.
         candidates = list(
-            event_queryset(user=request.user)
-            .filter(area_code__startswith=demand.area_code, created_at__date__gte=since.replace(
-                month=max(1, first_month - 3)))
-            .exclude(pk__in=on_list)
-            .order_by("-created_at")[:100]
+            selectors.community_cases(user=request.user, demand_list=demand, since=since)
+            .exclude(pk__in=on_list).order_by("-created_at")[:100]
         )  # fmt: skip
         findings = list(
-            VisitFinding.objects.filter(
-                area_code__startswith=demand.area_code, visit__visited_on__gte=since.replace(
-                    month=max(1, first_month - 3)),
-            ).exclude(pk__in=on_list_findings).select_related("visit__block").order_by("-id")[:100]
+            selectors.community_findings(user=request.user, demand_list=demand, since=since)
+            .exclude(pk__in=on_list_findings).order_by("-id")[:100]
         )  # fmt: skip
     return render(
         request,
@@ -923,13 +803,15 @@ def demand_list(request: HttpRequest, list_id: int) -> HttpResponse:
 
 @login_required
 def problem_lists(request: HttpRequest) -> HttpResponse:
-    streets = _acting_streets(request.user)
+    streets = selectors.desk_streets(user=request.user)
     year, quarter = current_quarter(timezone.localdate())
     if request.method == "POST":
-        street = _get(streets, pk=_int(request.POST.get("street")))
         return _open_quarter(
             request,
-            lambda **when: services.problem_list_open(actor=request.user, street=street, **when),
+            ProblemListOpenForm(request.POST, streets=streets),
+            lambda data, **when: services.problem_list_open(
+                actor=request.user, street=data["street"], **when
+            ),
             "liaison:problem_list",
             "liaison:problem_lists",
         )
@@ -948,64 +830,49 @@ def problem_lists(request: HttpRequest) -> HttpResponse:
 @login_required
 def problem_list(request: HttpRequest, list_id: int) -> HttpResponse:
     plist = _get(selectors.problem_lists(user=request.user), pk=list_id)
-    scope = scope_for(request.user)
-    is_street = scope.can_act_in_street(plist.area_code)
-    departments = Department.objects.filter(
-        pk__in=scope.department_ids, district__code=plist.area_code[:6]
-    )
-    people = (
-        get_user_model()
-        .objects.filter(
-            department_memberships__department__in=departments,
-            department_memberships__ended_on__isnull=True,
-        )
-        .distinct()
-    )
+    is_street = scope_for(request.user).can_act_in_street(plist.area_code)
+    departments = selectors.claim_departments(user=request.user, problem_list=plist)
+    people = selectors.department_people(departments=departments)
+    claimable = selectors.claimable_problems(problem_list=plist)
     if request.method == "POST":
-        what = request.POST.get("action")
-        if what == "add_problem" and is_street:
-            _act(request, lambda: services.problem_add(
-                actor=request.user, problem_list_id=plist.pk, title=request.POST.get("title", ""),
-                description=request.POST.get("description", ""),
-                demand_item_ids=[_int(v) for v in request.POST.getlist("item")],
-            ), _("Problem added."))  # fmt: skip
+        what = _action(request, ("add_problem", "publish", "close", "claim"))
+        if what == "add_problem":
+            if not is_street:
+                raise Http404
+            form = ProblemForm(
+                request.POST, items=selectors.submitted_demand_items(problem_list=plist)
+            )
+            if _valid(request, form):
+                data = form.cleaned_data
+                page_act(request, lambda: services.problem_add(
+                    actor=request.user, problem_list_id=plist.pk, title=data["title"],
+                    description=data["description"], demand_item_ids=[i.pk for i in data["item"]],
+                ), _("Problem added."))  # fmt: skip
         elif what == "publish":
-            _act(request, lambda: services.problem_list_publish(actor=request.user, problem_list_id=plist.pk),
-                 _("Published: the departments can claim now."))  # fmt: skip
+            page_act(request, lambda: services.problem_list_publish(actor=request.user, problem_list_id=plist.pk),
+                     _("Published: the departments can claim now."))  # fmt: skip
         elif what == "close":
-            _act(request, lambda: services.problem_list_close(actor=request.user, problem_list_id=plist.pk),
-                 _("Closed."))  # fmt: skip
-        elif what == "claim":
-            form = ClaimForm(request.POST, departments=departments, people=people)
-            if form.is_valid():
-                _act(request, lambda: services.service_claim(
-                    actor=request.user, problem_id=_int(request.POST.get("problem")),
-                    **form.cleaned_data,
-                ), _("Claimed: it is on your service list."))  # fmt: skip
-            else:
-                _form_errors(request, form)
+            page_act(request, lambda: services.problem_list_close(actor=request.user, problem_list_id=plist.pk),
+                     _("Closed."))  # fmt: skip
         else:
-            raise Http404
+            form = ClaimForm(
+                request.POST, problems=claimable, departments=departments, people=people
+            )
+            if _valid(request, form):
+                page_act(request, lambda: services.service_claim(actor=request.user, **form.claim()),
+                         _("Claimed: it is on your service list."))  # fmt: skip
         return redirect("liaison:problem_list", list_id=plist.pk)
-    problems = selectors.problems_of(user=request.user, problem_list=plist)
-    claims = dict(
-        ServiceItem.objects.filter(problem__problem_list=plist)
-        .values_list("department_id")
-        .annotate(n=Count("id"))
-    )
-    district_departments = Department.objects.filter(
-        district__code=plist.area_code[:6], is_active=True
-    ).order_by("code")
     return render(
         request,
         "liaison/problem_list.html",
         {
-            "plist": plist, "problems": problems, "is_street": is_street,
+            "plist": plist, "problems": selectors.problems_of(user=request.user, problem_list=plist),
+            "is_street": is_street,
             "waiting_items": selectors.submitted_demand_items(problem_list=plist) if is_street else [],
-            "claim_form": ClaimForm(departments=departments, people=people,
+            "claim_form": ClaimForm(problems=claimable, departments=departments, people=people,
                                     initial={"department": departments.first(), "responsible": request.user})
             if departments else None,
-            "claims": [(d, claims.get(d.pk, 0)) for d in district_departments] if is_street else [],
+            "claims": selectors.claims_per_department(problem_list=plist) if is_street else [],
             "max_claims": ServiceItem.MAX_CLAIMS_PER_QUARTER,
             # The street's own record; a department sees only its claims and open problems.
             "history": selectors.activity_of(plist) if is_street else [],
@@ -1031,45 +898,44 @@ def service_items(request: HttpRequest) -> HttpResponse:
 @require_POST
 def service_item_action(request: HttpRequest, item_id: int, what: str) -> HttpResponse:
     item = _get(selectors.service_items(user=request.user), pk=item_id)
-    note = request.POST.get("note", "")
-    if what == "progress":
-        _act(request, lambda: services.service_progress(actor=request.user, item_id=item.pk, note=note),
-             _("Progress recorded."))  # fmt: skip
-    elif what == "done":
-        _act(request, lambda: services.service_done(actor=request.user, item_id=item.pk, result=note),
-             _("Done."))  # fmt: skip
-    else:
+    if what not in ("progress", "done"):
         raise Http404
+    form = NoteForm(request.POST)
+    if _valid(request, form):
+        note = form.cleaned_data["note"]
+        if what == "progress":
+            page_act(request, lambda: services.service_progress(actor=request.user, item_id=item.pk, note=note),
+                     _("Progress recorded."))  # fmt: skip
+        else:
+            page_act(request, lambda: services.service_done(actor=request.user, item_id=item.pk, result=note),
+                     _("Done."))  # fmt: skip
     return redirect("liaison:service_items")
 
 
 @login_required
 def meetings(request: HttpRequest) -> HttpResponse:
-    streets = _acting_streets(request.user)
+    streets = selectors.desk_streets(user=request.user)
     form = None
     if streets.exists():
-        codes = Q()
-        for street in streets:
-            codes |= Q(area_code=street.code)
         form = MeetingForm(
             request.POST or None, streets=streets,
-            service_items=ServiceItem.objects.filter(codes).select_related("problem", "department"),
-            ledger_items=LedgerItem.objects.filter(codes, year__gte=timezone.localdate().year - 1),
+            service_items=selectors.street_service_items(user=request.user, streets=streets),
+            ledger_items=selectors.street_ledger_items(
+                user=request.user, streets=streets, since_year=timezone.localdate().year - 1
+            ),
             initial={"held_on": timezone.localdate(), "street": streets.first()},
         )  # fmt: skip
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
-        if form.is_valid():
+        if _valid(request, form):
             data = form.cleaned_data
-            _act(request, lambda: services.meeting_record(
+            page_act(request, lambda: services.meeting_record(
                 actor=request.user, street=data["street"], held_on=data["held_on"],
                 title=data["title"], record=data["record"], attendees=data["attendees"],
                 service_item_ids=[i.pk for i in data["service_items"]],
                 ledger_item_ids=[i.pk for i in data["ledger_items"]],
             ), _("Meeting recorded."))  # fmt: skip
-        else:
-            _form_errors(request, form)
         return redirect("liaison:meetings")
     return render(
         request,
@@ -1081,23 +947,21 @@ def meetings(request: HttpRequest) -> HttpResponse:
 # --- the livelihood ledger ----------------------------------------------------------------------
 @login_required
 def ledger(request: HttpRequest) -> HttpResponse:
-    streets = _acting_streets(request.user)
+    streets = selectors.desk_streets(user=request.user)
     year = _int(request.GET.get("year"), timezone.localdate().year)
     form = None
     if streets.exists():
         form = LedgerEnterForm(
             request.POST or None, streets=streets,
-            departments=_district_departments(request.user),
+            departments=selectors.district_departments(user=request.user),
             initial={"year": year, "street": streets.first()},
         )  # fmt: skip
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
-        if form.is_valid():
-            _act(request, lambda: services.ledger_enter(actor=request.user, **form.cleaned_data),
-                 _("Entered in the ledger."))  # fmt: skip
-        else:
-            _form_errors(request, form)
+        if _valid(request, form):
+            page_act(request, lambda: services.ledger_enter(actor=request.user, **form.cleaned_data),
+                     _("Entered in the ledger."))  # fmt: skip
         return redirect(f"{reverse('liaison:ledger')}?year={year}")
     items = (
         selectors.ledger_items(user=request.user).filter(year=year).order_by("area_code", "number")
@@ -1109,7 +973,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "items": items[:500],
             "year": year,
             "form": form,
-            "streets": _areas(request.user, Area.Level.STREET),
+            "streets": selectors.areas(user=request.user, level=Area.Level.STREET),
         },  # fmt: skip
     )
 
@@ -1119,25 +983,18 @@ def ledger_item(request: HttpRequest, item_id: int) -> HttpResponse:
     item = _get(selectors.ledger_items(user=request.user), pk=item_id)
     scope = scope_for(request.user)
     if request.method == "POST":
-        what = request.POST.get("action")
-        if what == "track":
+        if _action(request, ("track", "close")) == "track":
             form = LedgerTrackForm(request.POST)
-            if form.is_valid():
-                _act(request, lambda: services.ledger_track(
+            if _valid(request, form):
+                page_act(request, lambda: services.ledger_track(
                     actor=request.user, item_id=item.pk, **form.cleaned_data,
                 ), _("Progress recorded."))  # fmt: skip
-            else:
-                _form_errors(request, form)
-        elif what == "close":
+        else:
             form = LedgerCloseForm(request.POST, request.FILES)
-            if form.is_valid():
-                _act(request, lambda: services.ledger_close(
+            if _valid(request, form):
+                page_act(request, lambda: services.ledger_close(
                     actor=request.user, item_id=item.pk, **form.cleaned_data,
                 ), _("Closed (销账)."))  # fmt: skip
-            else:
-                _form_errors(request, form)
-        else:
-            raise Http404
         return redirect("liaison:ledger_item", item_id=item.pk)
     street = scope.can_act_in_street(item.area_code)
     department = item.department_id is not None and scope.can_act_for_department(item.department_id)
@@ -1145,7 +1002,7 @@ def ledger_item(request: HttpRequest, item_id: int) -> HttpResponse:
         request,
         "liaison/ledger_item.html",
         {
-            "item": item, "entries": item.entries.select_related("by"),
+            "item": item, "entries": selectors.ledger_entries(item=item),
             "may_track": (street or department) and item.state != LedgerItem.State.CLOSED,
             "may_close": street and item.state != LedgerItem.State.CLOSED,
             "track_form": LedgerTrackForm(initial={"progress": item.progress}),
@@ -1157,12 +1014,10 @@ def ledger_item(request: HttpRequest, item_id: int) -> HttpResponse:
 def public_ledger(request: HttpRequest, street_code: str) -> HttpResponse:
     """The street's ledger for residents, without login: matters, lead department, target,
     progress and the public summaries only — no names, no phone numbers (DESIGN §6)."""
-    street = Area.objects.filter(code=street_code, level=Area.Level.STREET).first()
+    street = selectors.public_street(code=street_code)
     if street is None:
         raise Http404
-    years = sorted(
-        set(LedgerItem.objects.filter(street=street).values_list("year", flat=True)), reverse=True
-    )
+    years = selectors.public_ledger_years(street=street)
     year = _int(request.GET.get("year"), years[0] if years else timezone.localdate().year)
     items = list(selectors.public_ledger(street=street, year=year))
     summaries = {}

@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
+        ('auth', '0012_alter_user_first_name_max_length'),
         ('governance', '0010_dashboard_tables_move_to_dashboards'),
         ('blocks', '0004_territory_import'),
         ('liaison', '0002_links_between_levels'),

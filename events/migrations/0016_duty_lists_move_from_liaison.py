@@ -12,6 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
+        ('auth', '0012_alter_user_first_name_max_length'),
         ('liaison', '0002_links_between_levels'),
         ('blocks', '0005_departments_move_from_liaison'),
         ('events', '0015_send_back_action'),

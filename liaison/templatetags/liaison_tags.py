@@ -26,7 +26,7 @@ def liaison_nav(context) -> dict:
         "show": bool(scope.codes or scope.department_ids or cadre or member),
         "cadre": cadre,
         "member": member and not scope.codes,
-        "street": bool(scope.codes_for({"dispatcher", "street_admin"})),
+        "street": bool(scope.street_staff_codes()),
         "department": bool(scope.department_ids),
     }
 
@@ -37,10 +37,9 @@ def liaison_tabs(context) -> dict:
     community's demand list; a block governor does not claim problems)."""
     user = context["request"].user
     scope = scope_for(user)
-    block = bool(scope.codes_for(selectors.BLOCK_STAFF | {"supervisor"}))
-    street = bool(scope.codes_for({"dispatcher", "street_admin"})) or scope.is_superuser
-    # Street and district people: leaders watch the lists, the ledger and the five officials.
-    watcher = street or bool(scope.codes_for({"leader", "administrator"}))
+    block = bool(scope.block_team_codes())
+    street = bool(scope.street_staff_codes())
+    watcher = scope.watches_links
     return {
         "visits": block or street or selectors.cadre_of(user) is not None,
         "households": block or street,

@@ -12,8 +12,8 @@ from django.core.management.base import CommandError
 from shapely.geometry import shape
 
 from blocks import geo
-from blocks.demo import EAST, NORTH, SOUTH, WEST, seed_territory
 from blocks.models import Area
+from demo.territory import EAST, NORTH, SOUTH, WEST, seed_territory
 from tests.blocks.conftest import square
 from tests.factories import PASSWORD
 

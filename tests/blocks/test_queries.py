@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from blocks.demo import seed_block_teams, seed_territory
 from blocks.models import Area, Posting
 from blocks.selectors import block_list_with_teams
+from demo.territory import seed_block_teams, seed_territory
 from tests.factories import PASSWORD, UserFactory, post
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,11 @@ import pytest
 import time_machine
 
 from dashboards import rollup
-from dashboards.models import ScoringSettings, StatCell, StreetDepartmentEvaluation
+from dashboards.models import ScoringSettings, StatCell, StatCounts, StreetDepartmentEvaluation
 from dashboards.selectors import Period, Reader, period_for
 from events import stats
 from events.models import Event
+from events.stats import COUNT_NAMES
 from tests.dashboard.conftest import D2, NOW
 
 pytestmark = pytest.mark.django_db
@@ -319,7 +320,7 @@ def test_the_command_rebuilds_what_a_bulk_load_did_not_mark(world):
 
     from django.core.management import call_command
 
-    from events.bulk import generate_events
+    from demo.bulk import generate_events
 
     generate_events(district=world.district, count=300, rng=random.Random(3), now=NOW)
     assert Reader(code="430302", period=NOVEMBER, now=NOW).totals()["new"] == 0
@@ -371,3 +372,10 @@ def test_a_suspended_clock_is_not_overdue_on_the_dashboard_nor_the_list(rolled, 
     with time_machine.travel(NOW, tick=False):
         listed = client.get(f"/events/?area={B2}&open=true&overdue=true").context["page"]
     assert [e.number for e in listed] == [rolled.events[11].number]
+
+
+def test_the_summary_table_has_a_column_for_every_count():
+    """A count added to events.stats without its column would be rolled up into nothing."""
+    columns = {f.name for f in StatCounts._meta.get_fields()}
+    assert columns == set(COUNT_NAMES)
+    assert all(f.default == 0 for f in StatCounts._meta.get_fields())

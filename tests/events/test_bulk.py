@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from events.bulk import generate_events
+from demo.bulk import generate_events
 from events.models import Event, Status
 
 pytestmark = pytest.mark.django_db

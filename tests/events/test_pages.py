@@ -192,7 +192,7 @@ def test_list_pages_cost_the_same_queries_whatever_the_number_of_cases(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from events.bulk import generate_events
+    from demo.bulk import generate_events
 
     client.force_login(getattr(world, username))
 

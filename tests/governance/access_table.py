@@ -928,7 +928,3 @@ TABLE: dict[str, Entry] = {
 }
 
 TABLE.update(API_EVENTS)
-
-from tests.governance.access_table_more import MORE  # noqa: E402  (dashboard, duty lists)
-
-TABLE.update(MORE)

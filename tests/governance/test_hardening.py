@@ -215,7 +215,7 @@ def test_no_token_before_the_initial_password_is_changed_or_an_administrator_enr
 
 
 def test_demo_accounts_must_change_their_password_in_production(settings, monkeypatch):
-    from governance.management.commands import seed_demo
+    from demo.management.commands import seed_demo
 
     settings.PRODUCTION = True
     monkeypatch.setenv("DEMO_PASSWORD", "Demo-known-to-all-1")

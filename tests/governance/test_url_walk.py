@@ -57,8 +57,11 @@ from tests.governance.access_table import (
     TABLE,
     Entry,
 )
+from tests.governance.access_table_more import MORE
 from tests.governance.walk_world_more import build_more
 
+# Every URL's entry: the case workflow's (access_table) and the dashboard's and duty lists'.
+TABLE = {**TABLE, **MORE}
 Role = Posting.Role
 
 # --- every URL pattern ----------------------------------------------------------------------

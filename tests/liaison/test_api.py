@@ -177,3 +177,30 @@ def test_registrations_links_and_five_officials_over_the_api(world, depts, links
     closed = _api(links.cadre_user).post(f"/api/visits/findings/{visit['findings'][0]['id']}/close/",
                                          {"solved": True, "note": "已换灯泡"})  # fmt: skip
     assert closed.status_code == 200 and closed.json()["state"] == "solved"
+
+
+def test_objects_outside_the_callers_scope_named_in_a_body_write_nothing(world, depts, links):
+    """The API looks up what a body names through the same selectors as the pages: a block,
+    a cadre or a department outside the caller's scope is not found, and nothing is written."""
+    from blocks.models import Department
+    from liaison.models import CadreLink, DeployedCadre, LedgerItem, Visit
+    from tests.factories import UserFactory, area
+
+    far = _api(world.far_governor).post("/api/visits/", {
+        "block": world.block.code, "cadre": "cadre", "visited_on": links.today.isoformat(),
+    }, format="json")  # fmt: skip
+    assert far.status_code == 404 and not Visit.objects.exists()
+    # A cadre of another district is nobody the street may link.
+    other_district = area("430304", "岳塘区")
+    DeployedCadre.objects.create(
+        user=UserFactory(username="yt-cadre"), district=other_district, unit="岳塘区委"
+    )
+    before = CadreLink.objects.count()
+    linked = _api(world.dispatcher).post("/api/cadre-links/", {
+        "cadre": "yt-cadre", "area": world.neighbour_block.code, "role": "service"})  # fmt: skip
+    assert linked.status_code == 400 and CadreLink.objects.count() == before
+    # Nor a department of that district the street's ledger.
+    Department.objects.create(district=other_district, code="yt-zjj", name="岳塘住建")
+    entered = _api(world.dispatcher).post("/api/ledger-items/", {
+        "street": world.street.code, "year": 2026, "title": "口袋公园", "department": "yt-zjj"})  # fmt: skip
+    assert entered.status_code == 400 and not LedgerItem.objects.exists()

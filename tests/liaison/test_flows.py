@@ -16,10 +16,10 @@ from liaison import selectors, services
 from liaison.models import (
     DemandItem,
     HouseholdMatter,
+    JointGroupEvaluation,
     JointGroupMember,
     LedgerItem,
     ServiceItem,
-    TwoWayEvaluation,
     VisitFinding,
     Wish,
 )
@@ -235,7 +235,7 @@ def _five(world, depts, official=None):
     }  # fmt: skip
 
 
-def test_joint_group_and_two_way_evaluation(world, depts, links):
+def test_joint_group_and_its_evaluation(world, depts, links):
     with pytest.raises(PermissionDenied):
         services.joint_group_set(
             actor=world.governor, community=world.community, members=_five(world, depts)
@@ -251,28 +251,28 @@ def test_joint_group_and_two_way_evaluation(world, depts, links):
     assert selectors.joint_group_for_area(world.block.code) == group
     assert selectors.joint_group_for_area(world.far_block.code) is None
     stationed = group.members.get(position=JointGroupMember.Position.STATIONED_CADRE)
-    up = TwoWayEvaluation.Direction.UPWARD
-    down = TwoWayEvaluation.Direction.DOWNWARD
-    services.two_way_evaluate(
+    up = JointGroupEvaluation.Direction.UPWARD
+    down = JointGroupEvaluation.Direction.DOWNWARD
+    services.joint_group_evaluate(
         actor=world.governor, member_id=stationed.pk, year=2026, direction=up, score=92
     )
     with pytest.raises(StateConflict):
-        services.two_way_evaluate(
+        services.joint_group_evaluate(
             actor=world.assistant, member_id=stationed.pk, year=2026, direction=up, score=50
         )
     with pytest.raises(PermissionDenied):  # another community's governor
-        services.two_way_evaluate(
+        services.joint_group_evaluate(
             actor=world.far_governor, member_id=stationed.pk, year=2026, direction=up, score=50
         )
     with pytest.raises(PermissionDenied):  # the block staff do not rate themselves downward
-        services.two_way_evaluate(
+        services.joint_group_evaluate(
             actor=world.governor, member_id=stationed.pk, year=2026, direction=down, score=80
         )
-    services.two_way_evaluate(
+    services.joint_group_evaluate(
         actor=official, member_id=stationed.pk, year=2026, direction=down, score=85
     )
     with pytest.raises(ValidationError):
-        services.two_way_evaluate(
+        services.joint_group_evaluate(
             actor=world.dispatcher, member_id=stationed.pk, year=2026, direction=down, score=101
         )
     got = selectors.evaluations(group=group, year=2026)

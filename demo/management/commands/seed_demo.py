@@ -13,12 +13,12 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
-from blocks.demo import seed_block_teams, seed_territory
 from blocks.models import Area, Department, DepartmentMember, Posting
 from blocks.services import posting_create
-from events.bulk import generate_events
-from events.demo import seed_events
-from liaison.demo import seed_liaison, seed_links
+from demo.bulk import generate_events
+from demo.cases import seed_events
+from demo.links import seed_liaison, seed_links
+from demo.territory import seed_block_teams, seed_territory
 
 # username → (full name, role, which area: "district" / "street" / "block")
 DEMO_ACCOUNTS = {
