@@ -11,6 +11,8 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -19,7 +21,8 @@ from rest_framework.response import Response
 from blocks import geo, selectors, services
 from blocks.access import visible_areas
 from blocks.models import Area, Posting
-from governance.privacy import mask_phone
+from governance.api import StrictBooleanFilter
+from governance.privacy import MasksPhonesInText, mask_phone
 
 
 class AreaFilter(django_filters.FilterSet):
@@ -29,7 +32,7 @@ class AreaFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=Area.Level.choices)
     name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
     parent = django_filters.CharFilter(field_name="parent__code", label=_("parent code"))
-    open = django_filters.BooleanFilter(field_name="closed_on", lookup_expr="isnull")
+    open = StrictBooleanFilter(field_name="closed_on", lookup_expr="isnull")
 
     class Meta:
         model = Area
@@ -37,7 +40,8 @@ class AreaFilter(django_filters.FilterSet):
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # A district has none.
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Area
@@ -81,6 +85,16 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet):
         return visible_areas(self.request.user).select_related("parent").order_by("code")
 
 
+class LocateSerializer(serializers.Serializer):
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+
+
+class LocatedSerializer(serializers.Serializer):
+    found = serializers.BooleanField()
+    block = BlockSerializer(allow_null=True, help_text="null when found is false")
+
+
 class BlockViewSet(viewsets.ReadOnlyModelViewSet):
     """Blocks with their active 1+N+1 team (phones masked), in a constant number of queries."""
 
@@ -92,7 +106,14 @@ class BlockViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.block_list_with_teams(user=self.request.user)
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
+            OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True),
+        ],
+        responses={200: LocatedSerializer},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def locate(self, request, format=None):
         """``?lat=…&lon=…``: the block the point lies in, if the user may see it;
         ``{"found": false}`` for a point in no block (or in a block out of scope)."""
@@ -105,12 +126,8 @@ class BlockViewSet(viewsets.ReadOnlyModelViewSet):
         return Response({"found": True, "block": BlockSerializer(block).data})
 
 
-class LocateSerializer(serializers.Serializer):
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lon = serializers.FloatField(min_value=-180, max_value=180)
-
-
-class PostingSerializer(serializers.ModelSerializer):
+class PostingSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("note",)
     area = serializers.SlugRelatedField(slug_field="code", queryset=Area.objects.all())
     user = serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.all()
@@ -149,7 +166,7 @@ class PostingFilter(django_filters.FilterSet):
         field_name="area__code", lookup_expr="startswith", label=_("code prefix")
     )
     role = django_filters.ChoiceFilter(choices=Posting.Role.choices)
-    active = django_filters.BooleanFilter(field_name="ended_on", lookup_expr="isnull")
+    active = StrictBooleanFilter(field_name="ended_on", lookup_expr="isnull")
 
     class Meta:
         model = Posting
@@ -204,12 +221,14 @@ class PostingViewSet(
         )
         return Response(self.get_serializer(posting).data, status=201)
 
+    @extend_schema(request=None, responses={200: PostingSerializer})
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None, format=None):
         posting = self.get_object()
         posting = services.posting_end(actor=request.user, request=request, posting=posting)
         return Response(self.get_serializer(posting).data)
 
+    @extend_schema(request=ReplaceSerializer, responses={201: PostingSerializer})
     @action(detail=False, methods=["post"], serializer_class=ReplaceSerializer)
     def replace(self, request, format=None):
         serializer = ReplaceSerializer(data=request.data)

@@ -25,6 +25,7 @@ from blocks.models import Area, TerritoryImport
 from governance import spreadsheets
 from governance.audit import audit
 from governance.models import AuditEntry
+from governance.text import cell_refusal, found_in, visible
 
 COLUMNS = {
     "code": ("编码", "区域编码", "code"),
@@ -50,7 +51,15 @@ IMPORT_LEVELS = {
 def read_table(upload) -> list[dict]:
     """The rows of an uploaded .xlsx or .csv file, keyed by our column names, each with the
     row number a spreadsheet shows (the header is row 1)."""
-    return spreadsheets.read_table(upload, columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS)
+    rows = spreadsheets.read_table(upload, columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS)
+    for row in rows:
+        found = found_in(row)
+        if found:
+            # A row error like any other (governance/text.py); kept with U+FFFD in place of
+            # such characters, as the job's rows are stored in jsonb, which refuses NUL.
+            row.update({k: visible(v) for k, v in row.items() if isinstance(v, str)})
+            row["control"] = [found[0], ord(found[1])]
+    return rows
 
 
 def import_create(*, actor, area: Area, upload, request=None) -> TerritoryImport:
@@ -85,6 +94,9 @@ def _check_row(
     row: dict, *, under: str, known: dict, in_file: dict, scope, seen: set
 ) -> tuple[str, dict | None]:
     """Why ``row`` cannot be imported (an empty string if it can) and the values to write."""
+    if row.get("control"):
+        column, char = row["control"]
+        return cell_refusal(COLUMNS[column][0], chr(char)), None
     code, parent_code, name = row.get("code", ""), row.get("parent_code", ""), row.get("name", "")
     if not re.fullmatch(r"[0-9]+", code or ""):
         return _("The code must be digits."), None

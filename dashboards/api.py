@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboards import board, rollup
-from dashboards.selectors import period_for, visible_area
+from dashboards.selectors import LATEST_DAY, MAX_CUSTOM_DAYS, period_for, visible_area
 
 
 class SummaryQuery(serializers.Serializer):
@@ -31,10 +32,21 @@ class SummaryQuery(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate(self, attrs):
-        if bool(attrs.get("from_")) != bool(attrs.get("to")):
-            raise serializers.ValidationError("Give both from and to, or neither (this month).")
-        if attrs.get("from_") and attrs["to"] < attrs["from_"]:
-            raise serializers.ValidationError("to is before from.")
+        start, end = attrs.get("from_"), attrs.get("to")
+        if bool(start) != bool(end):
+            raise serializers.ValidationError(_("Give both from and to, or neither (this month)."))
+        if start and end < start:
+            raise serializers.ValidationError(_("to is before from."))
+        # The pages shorten a longer or later period to what they can show; an app is told
+        # instead, or it would take the numbers of another period for the one it asked.
+        if start and (end > LATEST_DAY or (end - start).days > MAX_CUSTOM_DAYS):
+            raise serializers.ValidationError(
+                _(
+                    "A period is at most %(days)s days long, from and to included, and ends "
+                    "on %(latest)s at the latest."
+                )
+                % {"days": MAX_CUSTOM_DAYS + 1, "latest": LATEST_DAY.isoformat()}
+            )
         return attrs
 
 

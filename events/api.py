@@ -33,8 +33,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -47,16 +45,12 @@ from events.filters import EventFilter
 from events.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from events.models import Action, Assignment, Category, Deadline, Event, PartMove, TimelineEntry
 from events.workflow import allowed_actions
+from governance.api import ApiPagination
 from governance.audit import audit
 from governance.models import AuditEntry
+from governance.parsers import JSONParser, MultiPartParser
 
 HOTLINE_ROLES = {"dispatcher", "street_admin", "governor", "assistant"}  # as the hotline page
-
-
-class ApiPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def _errors(*codes: int) -> dict:
@@ -64,7 +58,7 @@ def _errors(*codes: int) -> dict:
 
 
 READ_ERRORS = _errors(401, 404)
-LIST_ERRORS = _errors(400, 401, 404)  # 400: a filter's value; 404: a page past the end
+LIST_ERRORS = _errors(400, 401, 404)  # 400: a filter's value or page_size; 404: a page past the end
 WRITE_ERRORS = _errors(400, 401, 403, 404, 409, 422)
 
 
@@ -402,7 +396,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             object_type="event", object_id=event.number, reason=data["reason"].strip(),
             detail={"field": "reporter_phone", "via": "api"},
         )  # fmt: skip
-        return Response({"reporter_phone": event.reporter_phone})
+        return Response(s.revealed(event))
 
     def _clock(self, event: Event, clock_id: int) -> Deadline:
         clock = event.deadlines.filter(pk=clock_id).first()

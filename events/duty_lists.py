@@ -37,6 +37,7 @@ from events.models import DutyItem, StreetDutyItem
 from governance import spreadsheets
 from governance.audit import audit
 from governance.models import AuditEntry
+from governance.text import cell_refusal, found_in, visible
 
 MAX_ROWS = 2000
 
@@ -160,6 +161,9 @@ def _find_department(name: str, find) -> tuple[Department | None, str]:
 
 def _check_row(row: dict, *, kind: str, find, catalogue: dict[str, str]) -> tuple[str, dict]:
     """Why ``row`` cannot be imported ("" if it can), and the values to write."""
+    found = found_in(row)
+    if found:
+        return cell_refusal(COLUMNS[found[0]][0], found[1]), {}
     number_text, matter = row.get("number", ""), row.get("matter", "")
     if not re.fullmatch(r"[0-9]{1,5}", number_text) or not 1 <= int(number_text) <= 32767:
         return _("The number (序号) must be a whole number from 1."), {}
@@ -246,10 +250,10 @@ def duty_list_import(
         numbers: dict[int, int | str] = {}
         codes: dict[str, int | str] = {}
         for position, row in enumerate(rows, start=2):
-            result = RowResult(
+            result = RowResult(  # as the report can show them (governance/text.py)
                 row=row.get("row", position),
-                number=str(row.get("number", "")),
-                matter=str(row.get("matter", "")),
+                number=visible(str(row.get("number", ""))),
+                matter=visible(str(row.get("matter", ""))),
             )
             report.rows.append(result)
             reason, values = _check_row(row, kind=kind, find=find, catalogue=catalogue)

@@ -1,4 +1,5 @@
-"""XLSX exports of case lists. Residents' phones are always masked in exports (DESIGN §6)."""
+"""XLSX exports of case lists. Residents' phones are always masked in exports (DESIGN §6),
+and so are numbers typed into a description, unless the exporter may export them unmasked."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from openpyxl import Workbook
 
 from events.models import Event
 from governance import ratelimit
-from governance.privacy import mask_phone
+from governance.privacy import mask_phone, mask_phones_in_text
 from governance.spreadsheets import download, workbook_saved
 
 MAX_ROWS = 50_000
@@ -45,7 +46,8 @@ def events_workbook(*, events: QuerySet[Event], unmasked: bool = False) -> Workb
             [
                 event.number, _local(event.created_at), event.get_channel_display(),
                 community.parent.name, community.name, event.block.name, str(event.category),
-                event.get_priority_display(), event.get_status_display(), event.description,
+                event.get_priority_display(), event.get_status_display(),
+                event.description if unmasked else mask_phones_in_text(event.description),
                 event.reporter_phone if unmasked else mask_phone(event.reporter_phone),
                 _local(event.closed_at),
                 event.get_satisfaction_display() if event.satisfaction else "",

@@ -19,12 +19,13 @@ from events.models import (
     Priority,
     Status,
 )
+from governance.api import StrictBooleanFilter
 
 
 class EventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
-    open = django_filters.BooleanFilter(method="filter_open", label=_("Open only"))
+    open = StrictBooleanFilter(method="filter_open", label=_("Open only"))
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Colour"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     category = django_filters.ModelChoiceFilter(
@@ -42,7 +43,7 @@ class EventFilter(django_filters.FilterSet):
     updated_from = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Updated from")
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue"))
     # The dashboard's numbers link here: ``measure`` is the set of cases a number counts
     # (events.stats.event_sets), so the list shows exactly the counted cases.
     measure = django_filters.ChoiceFilter(

@@ -21,6 +21,7 @@ from events import services
 from events.locating import address_suggestions, open_areas
 from events.models import Category, Channel, Event
 from governance import spreadsheets
+from governance.text import cell_refusal, control_character, found_in, visible
 
 # The hotline's column names (and English ones for apps sending JSON).
 COLUMNS = {
@@ -97,18 +98,24 @@ def hotline_import(*, actor, rows: list[dict], now: datetime | None = None) -> I
     categories = list(
         Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
     )
+    numbers = [str(r.get("number", "")).strip() for r in rows]
     known = set(
         Event.objects.filter(
+            # A number with a control character is a row error below; PostgreSQL refuses NUL.
             channel=Channel.HOTLINE,
-            external_number__in=[str(r.get("number", "")).strip() for r in rows],
+            external_number__in=[n for n in numbers if not control_character(n)],
         ).values_list("external_number", flat=True)
     )
     report, plan, seen = ImportReport(), [], set()
     for position, row in enumerate(rows, start=2):  # row 1 is the header
         position = row.get("row", position)  # blank rows of the file were skipped
         number = str(row.get("number", "")).strip()
-        result = RowResult(row=position, number=number, outcome="error")
+        result = RowResult(row=position, number=visible(number), outcome="error")
         report.rows.append(result)
+        found = found_in({k: v for k, v in row.items() if k in COLUMNS})
+        if found:
+            result.message = cell_refusal(COLUMNS[found[0]][0], found[1])
+            continue
         if not number:
             result.message = _("No hotline case number.")
             continue

@@ -47,7 +47,8 @@ from events.models import (
     Status,
 )
 from events.serializers import EventCreateSerializer
-from governance.privacy import mask_phone
+from governance.privacy import mask_phones_in_text
+from governance.text import field_refusal, found_in
 
 CHANGESET = "2026-11-24T00:00:00+08:00"
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
@@ -57,10 +58,6 @@ REQUEST_FIELDS = [
     "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat",
     "long", "media_url",
 ]  # fmt: skip
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
-# Control characters (Unicode Cc) but tab, line feed and carriage return: no one types them,
-# PostgreSQL refuses NUL outright and XML 1.0 cannot carry the rest.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # What XML 1.0 cannot carry at all (§2.2 Char), escaped or not: replaced on the way out, so
 # that a description stored before the doors were closed cannot break a page for every reader.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -305,7 +302,7 @@ def _record(event: Event, request: HttpRequest, points: dict[str, tuple[float, f
         "status_notes": notes,
         "service_name": event.category.name,
         "service_code": event.category.code,
-        "description": PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), event.description),
+        "description": mask_phones_in_text(event.description),
         "agency_responsible": lead.department.name if lead else event.block.parent.parent.name,
         "service_notice": None,
         "requested_datetime": timezone.localtime(event.created_at).isoformat(),
@@ -439,16 +436,9 @@ def _checked(data: QueryDict) -> tuple[dict, list[str]]:
     """A POST's fields as the REST API takes them (``EventCreateSerializer``, its caps and
     formats), and what is wrong with them, named by our field names. A control character in
     any field refuses the body before anything in it is read."""
-    wrong = []
-    for name, values in data.lists():
-        found = next((m for m in map(CONTROL.search, values) if m), None)
-        if found:
-            wrong.append(
-                f"{name} holds a control character (U+{ord(found.group()):04X}); only tab, "
-                "line feed and carriage return may be sent"
-            )
-    if wrong:
-        return {}, wrong
+    found = found_in(data)
+    if found:
+        return {}, [field_refusal(*found)]
     rest = {AS_REST_FIELD[k]: v for k, v in data.items() if k in AS_REST_FIELD and v != ""}
     name = " ".join(filter(None, [data.get("last_name", ""), data.get("first_name", "")]))
     if name.strip():

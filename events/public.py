@@ -39,13 +39,12 @@ from events.models import (
 )
 from governance import ratelimit
 from governance.errors import DomainError
-from governance.privacy import mask_phone
+from governance.privacy import mask_phone, mask_phones_in_text
 
 TRACKING_CODE_RE = re.compile(rf"[{services.TRACKING_ALPHABET}]{{10}}")
 # Mobile numbers (13812345678, +86 138 1234 5678) and landlines with an area code (0731-5551234).
 PHONE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$|^(0\d{2,3}\d{7,8})$")
 # Phone-like digit runs inside staff notes shown to the public are masked.
-NOTE_PHONE_RE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
 
 
 # --- rate limits -----------------------------------------------------------------------
@@ -443,7 +442,7 @@ def _scrub(note: str, names: list[str]) -> str:
     """Staff names and phone numbers never reach the public page, even inside a note."""
     for name in names:
         note = note.replace(name, _("staff"))
-    return NOTE_PHONE_RE.sub(lambda m: mask_phone(m.group(0).replace("-", "")), note)
+    return mask_phones_in_text(note)
 
 
 def public_timeline(event: Event) -> list[PublicStep]:

@@ -3,8 +3,9 @@
 The model serializers only ever answer (writes go through the services with the plain
 serializers below), so they keep their fields' blank and null choices for the schema.
 
-Residents' phones are always masked here (DESIGN §6); the current handler reveals one with
-a reason through ``reveal_phone``, which is audited, as on the case page.
+Residents' phones are always masked here (DESIGN §6), the reporter's and any typed into a
+description, note or comment (``free_text_fields``); the current handler reveals them with a
+reason through ``reveal_phone``, which is audited, as on the case page.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from events.models import (
     WhistleReason,
 )
 from events.selectors import district_departments
-from governance.privacy import mask_phone
+from governance.privacy import MasksPhonesInText, mask_phone, phones_in_text
 
 CLOCK_STATES = ["running", "warning", "overdue", "paused", "met", "cancelled"]
 PHONE_REGEX = r"^\+?[0-9\- ]{5,20}$"  # the intake form's (events/forms.py EventLogForm)
@@ -84,7 +85,8 @@ class ClockSerializer(serializers.ModelSerializer):
         return "running"
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class TimelineEntrySerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("note",)
     actor = serializers.SerializerMethodField()
 
     class Meta:
@@ -95,7 +97,8 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         return person_name(entry.actor)
 
 
-class CaseEvaluationSerializer(serializers.ModelSerializer):
+class CaseEvaluationSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("comment",)
     score = serializers.FloatField(read_only=True)
 
     class Meta:
@@ -106,8 +109,10 @@ class CaseEvaluationSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(MasksPhonesInText, serializers.ModelSerializer):
     """A department's part of a case (主办 lead / 协办 cooperating)."""
+
+    free_text_fields = ("dispatch_note", "feedback_note", "return_note")
 
     event = serializers.SlugRelatedField(slug_field="number", read_only=True)
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -125,6 +130,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 class PartSerializer(AssignmentSerializer):
     """A part as a department officer's inbox lists it: with the case's summary."""
 
+    free_text_fields = (*AssignmentSerializer.free_text_fields, "description")
     event_status = serializers.CharField(source="event.status", read_only=True)
     description = serializers.CharField(source="event.description", read_only=True)
     address = serializers.CharField(source="event.address", read_only=True)
@@ -138,8 +144,10 @@ class PartSerializer(AssignmentSerializer):
         ]  # fmt: skip
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(MasksPhonesInText, serializers.ModelSerializer):
     """A case as lists show it."""
+
+    free_text_fields = ("description", "whistle_note", "closing_reason", "rating_comment")
 
     block = serializers.SlugRelatedField(slug_field="code", read_only=True)
     block_name = serializers.CharField(source="block.name", read_only=True)
@@ -327,7 +335,31 @@ class RevealSerializer(serializers.Serializer):
 
 
 class RevealedSerializer(serializers.Serializer):
+    """What the audited reveal shows the current handler whole: the reporter's number and
+    the numbers typed into the case's texts (``revealed``)."""
+
     reporter_phone = serializers.CharField()
+    phones_in_text = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="numbers typed into the description, notes and comments, each once",
+    )  # fmt: skip
+
+
+def revealed(event: Event) -> dict:
+    """The reveal's answer for ``event`` (the caller has checked ``viewer_handles`` and
+    writes the audit entry): every number its texts hold, whole."""
+    parts = Assignment.objects.filter(event=event).select_related("evaluation")
+    texts = [
+        event.description, event.whistle_note, event.district_whistle_note,
+        event.closing_reason, event.rating_comment,
+        *event.timeline.exclude(note="").values_list("note", flat=True),
+        *DeadlineChange.objects.filter(deadline__event=event).values_list("reason", flat=True),
+    ]  # fmt: skip
+    for part in parts:
+        texts += [part.dispatch_note, part.feedback_note, part.return_note]
+        evaluation = getattr(part, "evaluation", None)
+        texts.append(evaluation.comment if evaluation else "")
+    return {"reporter_phone": event.reporter_phone, "phones_in_text": phones_in_text(*texts)}
 
 
 class ClockRefSerializer(serializers.Serializer):
@@ -344,7 +376,8 @@ class DeadlineChangeRequestSerializer(serializers.Serializer):
     extra_working_days = serializers.IntegerField(required=False, min_value=0, max_value=30)
 
 
-class DeadlineChangeSerializer(serializers.ModelSerializer):
+class DeadlineChangeSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("reason",)
     clock = serializers.PrimaryKeyRelatedField(source="deadline", read_only=True)
 
     class Meta:

@@ -24,6 +24,7 @@ from events.forms import (
 )
 from events.models import Event, Status
 from events.panels import CASE_PAGE_PANELS
+from events.serializers import revealed
 from events.workflow import allowed_actions
 from governance.audit import audit
 from governance.errors import page_act, refusal_message
@@ -311,7 +312,12 @@ def reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
         object_type="event", object_id=event.number, reason=reason,
         detail={"field": "reporter_phone"},
     )  # fmt: skip
-    return render(request, "events/_phone.html", {"phone": event.reporter_phone})
+    shown = revealed(event)
+    return render(
+        request,
+        "events/_phone.html",
+        {"phone": shown["reporter_phone"], "phones": shown["phones_in_text"]},
+    )
 
 
 @login_required

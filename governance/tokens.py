@@ -1,10 +1,10 @@
 """Tokens for apps: issue and revoke (POST / DELETE /api/auth/token/). The key is shown once;
-only its hash is kept (governance/authentication.py)."""
+only its hash is kept (governance/authentication.py). A token is a login: each one issued,
+refused and revoked is on the audit log like the pages' logins and logouts."""
 
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from governance.authentication import TokenAuthentication, token_issue
-from governance.models import ApiToken
+from governance.audit import audit
+from governance.authentication import VIA, TokenAuthentication, token_issue, token_revoke
+from governance.models import ApiToken, AuditEntry
 from governance.twofactor import code_refusal, requires_second_factor
 
 
@@ -46,6 +47,15 @@ class TokenResponse(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
+def _refused(request, user, reason: str) -> None:
+    """A failed token login past the password (a wrong password is logged by the
+    ``user_login_failed`` receiver in governance/security.py, with the lockout's count)."""
+    audit(
+        action=AuditEntry.Action.LOGIN_FAILED, actor=user, request=request._request,
+        success=False, detail={"via": VIA, "reason": reason},
+    )  # fmt: skip
+
+
 class TokenView(APIView):
     """POST: username and password → a token (30 days). DELETE: revoke the token in use."""
 
@@ -70,16 +80,21 @@ class TokenView(APIView):
         if user.totp_enabled:
             refusal = code_refusal(user, data.validated_data.get("code", ""))
             if refusal:
+                _refused(request, user, "second_factor_code")
                 raise exceptions.AuthenticationFailed(refusal)
         elif requires_second_factor(user):
+            _refused(request, user, "second_factor_required")
             raise exceptions.PermissionDenied(
                 _("Turn on the second factor on the web page before using the apps.")
             )
         if user.must_change_password:
+            _refused(request, user, "initial_password")
             raise exceptions.PermissionDenied(
                 _("Change your initial password on the web page before using the apps.")
             )
-        token, key = token_issue(user=user, name=data.validated_data.get("name", ""))
+        token, key = token_issue(
+            user=user, name=data.validated_data.get("name", ""), request=request._request
+        )
         return Response(
             TokenResponse({"token": key, "expires_at": token.expires_at}).data,
             status=status.HTTP_201_CREATED,
@@ -89,5 +104,5 @@ class TokenView(APIView):
     def delete(self, request):
         if not isinstance(request.auth, ApiToken):
             raise exceptions.NotAuthenticated()
-        ApiToken.objects.filter(pk=request.auth.pk).update(revoked_at=timezone.now())
+        token_revoke(token=request.auth, request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

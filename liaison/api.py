@@ -2,7 +2,9 @@
 
 Lists come from liaison.selectors (out of scope: 404); every write is a liaison.services
 call, so the API keeps the rules, locks and activity records of the pages. Residents'
-phones are masked; a household leader's report link is returned once, on creation.
+phones are masked, and so are numbers typed into free text (findings, matters, needs, the
+ledger: ``free_text_fields``); a household leader's report link is returned once, on
+creation. Each write's answer is declared (``_answers``), so the schema says what it returns.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -17,7 +20,7 @@ from rest_framework.response import Response
 
 from blocks.models import Area
 from events.models import Category
-from governance.privacy import mask_phone
+from governance.privacy import MasksPhonesInText, mask_phone
 from liaison import selectors, services
 from liaison.models import (
     CadreLink,
@@ -63,6 +66,31 @@ def _name(user) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
 
+def _answers(response, *, request=None, code: int = 200):
+    """What a write takes and answers, for the schema (goes above ``@action``): by default
+    drf-spectacular documents an action's input serializer as its answer too."""
+    return extend_schema(request=request, responses={code: response})
+
+
+class CaseMadeSerializer(serializers.Serializer):
+    event = serializers.CharField(help_text="the new case's number")
+    link = serializers.CharField(required=False, help_text="the case's page")
+
+
+class ReportLinkSerializer(serializers.Serializer):
+    report_link = serializers.URLField(help_text="shown only in this answer")
+
+
+class CreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ScoreSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    score = serializers.IntegerField()
+
+
 class LinkNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
 
@@ -105,6 +133,7 @@ class CadreLinkViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.cadre_links(user=self.request.user)
 
+    @_answers(CadreLinkSerializer, request=CadreLinkInput, code=201)
     def create(self, request, *args, **kwargs):
         data = CadreLinkInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -120,6 +149,7 @@ class CadreLinkViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         link = services.cadre_link(actor=request.user, cadre=cadre, area=area, role=data["role"])
         return Response(CadreLinkSerializer(link).data, status=201)
 
+    @_answers(CadreLinkSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None, format=None):
         link = self.get_object()
@@ -127,8 +157,10 @@ class CadreLinkViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(CadreLinkSerializer(link).data)
 
 
-class FindingSerializer(serializers.ModelSerializer):
-    event = serializers.SlugRelatedField(slug_field="number", read_only=True)
+class FindingSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("description", "handling_note")
+    # null until the finding becomes a case
+    event = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
 
     class Meta:
         model = VisitFinding
@@ -154,7 +186,8 @@ class FindingCloseInput(serializers.Serializer):
     note = serializers.CharField(max_length=300)
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("summary",)
     cadre = serializers.SerializerMethodField()
     block = serializers.SlugRelatedField(slug_field="code", read_only=True)
     findings = FindingSerializer(many=True, read_only=True)
@@ -175,12 +208,19 @@ class VisitInput(serializers.Serializer):
     cadre = serializers.CharField(
         required=False, help_text="username of the cadre (staff recording for them)"
     )
-    kind = serializers.ChoiceField(choices=Visit.Kind.choices, default=Visit.Kind.HOUSEHOLDS)
+    # A plain string in the schema (checked below as the choice it is), so that a visit's
+    # kind keeps one named enum, the answer's (VisitKindEnum), not a hashed second name.
+    kind = serializers.CharField(
+        default=Visit.Kind.HOUSEHOLDS, help_text=" | ".join(Visit.Kind.values)
+    )
     visited_on = serializers.DateField()
     households_visited = serializers.IntegerField(min_value=0, default=0)
     participants = serializers.IntegerField(min_value=0, default=0)
     summary = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     findings = FindingInput(many=True, required=False)
+
+    def validate_kind(self, value: str) -> str:
+        return serializers.ChoiceField(choices=Visit.Kind.choices).run_validation(value)
 
 
 class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -191,6 +231,7 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.visits(user=self.request.user).order_by("-visited_on", "-id")
 
+    @_answers(VisitSerializer, request=VisitInput, code=201)
     def create(self, request, *args, **kwargs):
         data = VisitInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -217,6 +258,7 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )  # fmt: skip
         return Response(VisitSerializer(visit).data, status=201)
 
+    @_answers(CaseMadeSerializer, request=CaseFromSerializer, code=201)
     @action(detail=False, methods=["post"], url_path=r"findings/(?P<finding_id>\d+)/case",
             serializer_class=CaseFromSerializer)  # fmt: skip
     def finding_case(self, request, finding_id=None, format=None):
@@ -232,6 +274,7 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response({"event": event.number, "link": reverse("events:detail", args=[event.number])},
                         status=201)  # fmt: skip
 
+    @_answers(FindingSerializer, request=FindingCloseInput)
     @action(detail=False, methods=["post"], url_path=r"findings/(?P<finding_id>\d+)/close",
             serializer_class=FindingCloseInput)  # fmt: skip
     def finding_close(self, request, finding_id=None, format=None):
@@ -274,12 +317,32 @@ class MatterInput(serializers.Serializer):
     building = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
 
 
+class HouseholdLeaderCreatedSerializer(HouseholdLeaderSerializer):
+    report_link = serializers.URLField(read_only=True, help_text="shown only in this answer")
+
+    class Meta(HouseholdLeaderSerializer.Meta):
+        fields = [*HouseholdLeaderSerializer.Meta.fields, "report_link"]
+
+
+class HouseholdMatterSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("description", "decline_reason")
+    leader = serializers.CharField(source="leader.name", read_only=True)
+    # null until the block accepts it as a case
+    event = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = HouseholdMatter
+        fields = ["id", "leader", "area_code", "description", "building", "channel", "state",
+                  "reported_at", "event", "decline_reason"]  # fmt: skip
+
+
 class HouseholdLeaderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = HouseholdLeaderSerializer
 
     def get_queryset(self):
         return selectors.household_leaders(user=self.request.user).order_by("area_code", "name")
 
+    @_answers(HouseholdLeaderCreatedSerializer, request=HouseholdLeaderInput, code=201)
     def create(self, request, *args, **kwargs):
         data = HouseholdLeaderInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -292,6 +355,7 @@ class HouseholdLeaderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
         )
         return Response(body, status=201)
 
+    @_answers(ReportLinkSerializer)
     @action(detail=True, methods=["post"], url_path="new-link")
     def new_link(self, request, pk=None, format=None):
         """A new personal report link; the old one stops working. Shown only in this answer."""
@@ -302,6 +366,7 @@ class HouseholdLeaderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
         link = request.build_absolute_uri(reverse("liaison:household_report", args=[token]))
         return Response({"report_link": link})
 
+    @_answers(HouseholdLeaderSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None, format=None):
         leader = self.get_object()
@@ -310,6 +375,7 @@ class HouseholdLeaderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
         )
         return Response(HouseholdLeaderSerializer(leader).data)
 
+    @_answers(HouseholdMatterSerializer, request=MatterInput, code=201)
     @action(detail=True, methods=["post"], serializer_class=MatterInput)
     def matters(self, request, pk=None, format=None):
         """Staff take down what the household leader says on the phone (attributed to them)."""
@@ -322,16 +388,6 @@ class HouseholdLeaderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
         return Response(HouseholdMatterSerializer(matter).data, status=201)
 
 
-class HouseholdMatterSerializer(serializers.ModelSerializer):
-    leader = serializers.CharField(source="leader.name", read_only=True)
-    event = serializers.SlugRelatedField(slug_field="number", read_only=True)
-
-    class Meta:
-        model = HouseholdMatter
-        fields = ["id", "leader", "area_code", "description", "building", "channel", "state",
-                  "reported_at", "event", "decline_reason"]  # fmt: skip
-
-
 class HouseholdMatterViewSet(viewsets.ReadOnlyModelViewSet):
     """Household leaders' matters; the block ``accept``s each as a case or ``decline``s it."""
 
@@ -340,6 +396,7 @@ class HouseholdMatterViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.household_matters(user=self.request.user).order_by("-reported_at")
 
+    @_answers(CaseMadeSerializer, request=CaseFromSerializer, code=201)
     @action(detail=True, methods=["post"], serializer_class=CaseFromSerializer)
     def accept(self, request, pk=None, format=None):
         matter = self.get_object()
@@ -351,6 +408,7 @@ class HouseholdMatterViewSet(viewsets.ReadOnlyModelViewSet):
         ))  # fmt: skip
         return Response({"event": event.number}, status=201)
 
+    @_answers(HouseholdMatterSerializer, request=LinkNoteSerializer)
     @action(detail=True, methods=["post"], serializer_class=LinkNoteSerializer)
     def decline(self, request, pk=None, format=None):
         matter = self.get_object()
@@ -396,6 +454,7 @@ class OrganisationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     def get_queryset(self):
         return selectors.organisations(user=self.request.user).order_by("area_code", "name")
 
+    @_answers(CreatedSerializer, request=OrganisationInput, code=201)
     def create(self, request, *args, **kwargs):
         data = OrganisationInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -439,6 +498,7 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.members(user=self.request.user).order_by("area_code", "name")
 
+    @_answers(MemberSerializer, request=MemberInput, code=201)
     def create(self, request, *args, **kwargs):
         data = MemberInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -463,7 +523,8 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                         status=201)  # fmt: skip
 
 
-class WishSerializer(serializers.ModelSerializer):
+class WishSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("title", "description", "done_note")
     community = serializers.SlugRelatedField(slug_field="code", read_only=True)
     member = serializers.CharField(source="member.name", default="", read_only=True)
     resident_phone = serializers.SerializerMethodField()
@@ -501,6 +562,7 @@ class WishViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.wishes(user=self.request.user).order_by("-posted_at")
 
+    @_answers(WishSerializer, request=WishInput, code=201)
     def create(self, request, *args, **kwargs):
         data = WishInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -513,6 +575,7 @@ class WishViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         wish = self.get_object()
         return Response(WishSerializer(_call(lambda: fn(wish))).data)
 
+    @_answers(WishSerializer, request=AssignInput)
     @action(detail=True, methods=["post"], serializer_class=AssignInput)
     def assign(self, request, pk=None, format=None):
         data = AssignInput(data=request.data)
@@ -520,10 +583,12 @@ class WishViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return self._do(lambda w: services.wish_assign(
             actor=request.user, wish_id=w.pk, member_id=data.validated_data["member"]))  # fmt: skip
 
+    @_answers(WishSerializer)
     @action(detail=True, methods=["post"])
     def take(self, request, pk=None, format=None):
         return self._do(lambda w: services.wish_take(actor=request.user, wish_id=w.pk))
 
+    @_answers(WishSerializer, request=LinkNoteSerializer)
     @action(detail=True, methods=["post"], serializer_class=LinkNoteSerializer)
     def done(self, request, pk=None, format=None):
         data = LinkNoteSerializer(data=request.data)
@@ -531,6 +596,7 @@ class WishViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return self._do(lambda w: services.wish_done(
             actor=request.user, wish_id=w.pk, note=data.validated_data["note"]))  # fmt: skip
 
+    @_answers(WishSerializer, request=LinkNoteSerializer)
     @action(detail=True, methods=["post"], serializer_class=LinkNoteSerializer)
     def cancel(self, request, pk=None, format=None):
         data = LinkNoteSerializer(data=request.data)
@@ -548,7 +614,8 @@ class JointMemberSerializer(serializers.ModelSerializer):
         fields = ["id", "position", "name", "title", "department"]
 
 
-class JointGroupSerializer(serializers.ModelSerializer):
+class JointGroupSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("note",)
     community = serializers.SlugRelatedField(slug_field="code", read_only=True)
     members = JointMemberSerializer(many=True, read_only=True)
 
@@ -591,6 +658,7 @@ class JointGroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.joint_groups(user=self.request.user).order_by("area_code")
 
+    @_answers(JointGroupSerializer, request=JointGroupInput, code=201)
     def create(self, request, *args, **kwargs):
         data = JointGroupInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -612,6 +680,7 @@ class JointGroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                                          note=data["note"])  # fmt: skip
         return Response(JointGroupSerializer(self.get_queryset().get(pk=group.pk)).data, status=201)
 
+    @_answers(ScoreSerializer, request=EvaluationInput, code=201)
     @action(detail=True, methods=["post"], serializer_class=EvaluationInput)
     def evaluate(self, request, area_code=None, format=None):
         group = self.get_object()
@@ -626,8 +695,10 @@ class JointGroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 # --- the quarterly loop -------------------------------------------------------------------------
-class DemandItemSerializer(serializers.ModelSerializer):
-    event = serializers.SlugRelatedField(slug_field="number", read_only=True)
+class DemandItemSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("text",)
+    # null for a need typed in or picked from a finding
+    event = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
 
     class Meta:
         model = DemandItem
@@ -665,6 +736,7 @@ class DemandListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.demand_lists(user=self.request.user).prefetch_related("items__event")
 
+    @_answers(DemandListSerializer, request=QuarterInput, code=201)
     def create(self, request, *args, **kwargs):
         data = QuarterInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -675,6 +747,7 @@ class DemandListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )  # fmt: skip
         return Response(DemandListSerializer(demand).data, status=201)
 
+    @_answers(DemandItemSerializer, request=DemandItemInput, code=201)
     @action(detail=True, methods=["post"], serializer_class=DemandItemInput)
     def items(self, request, pk=None, format=None):
         from events.selectors import event_queryset
@@ -697,6 +770,7 @@ class DemandListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         ))  # fmt: skip
         return Response(DemandItemSerializer(item).data, status=201)
 
+    @_answers(DemandListSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None, format=None):
         demand = self.get_object()
@@ -706,7 +780,8 @@ class DemandListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(DemandListSerializer(demand).data)
 
 
-class ServiceItemSerializer(serializers.ModelSerializer):
+class ServiceItemSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("problem", "progress_note", "result")
     department = serializers.CharField(source="department.code", read_only=True)
     responsible = serializers.SerializerMethodField()
     problem = serializers.CharField(source="problem.title", read_only=True)
@@ -720,13 +795,15 @@ class ServiceItemSerializer(serializers.ModelSerializer):
         return _name(obj.responsible)
 
 
-class ProblemSerializer(serializers.ModelSerializer):
+class ProblemSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("title", "description")
     service_item = serializers.SerializerMethodField()
 
     class Meta:
         model = Problem
         fields = ["id", "number", "title", "description", "service_item"]
 
+    @extend_schema_field(ServiceItemSerializer(allow_null=True))
     def get_service_item(self, obj) -> dict | None:
         item = getattr(obj, "service_item", None) if hasattr(obj, "service_item") else None
         return ServiceItemSerializer(item).data if item else None
@@ -740,6 +817,7 @@ class ProblemListSerializer(serializers.ModelSerializer):
         model = ProblemList
         fields = ["id", "street", "year", "quarter", "state", "published_at", "problems"]
 
+    @extend_schema_field(ProblemSerializer(many=True))
     def get_problems(self, obj) -> list[dict]:
         user = self.context["request"].user
         return ProblemSerializer(selectors.problems_of(user=user, problem_list=obj), many=True).data
@@ -801,6 +879,7 @@ class ProblemListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def get_serializer_class(self):
         return ProblemListSummarySerializer if self.action == "list" else ProblemListSerializer
 
+    @_answers(ProblemListSerializer, request=QuarterInput, code=201)
     def create(self, request, *args, **kwargs):
         data = QuarterInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -811,6 +890,7 @@ class ProblemListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         )  # fmt: skip
         return Response(self.get_serializer(plist).data, status=201)
 
+    @_answers(ProblemSerializer, request=ProblemInput, code=201)
     @action(detail=True, methods=["post"], serializer_class=ProblemInput)
     def problems(self, request, pk=None, format=None):
         plist = self.get_object()
@@ -823,6 +903,7 @@ class ProblemListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         ))  # fmt: skip
         return Response(ProblemSerializer(problem).data, status=201)
 
+    @_answers(ProblemListSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None, format=None):
         plist = self.get_object()
@@ -831,6 +912,7 @@ class ProblemListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         )
         return Response(self.get_serializer(plist).data)
 
+    @_answers(ProblemListSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None, format=None):
         plist = self.get_object()
@@ -839,6 +921,7 @@ class ProblemListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         )
         return Response(self.get_serializer(plist).data)
 
+    @_answers(ServiceItemSerializer, request=ClaimInput, code=201)
     @action(detail=True, methods=["post"], serializer_class=ClaimInput)
     def claim(self, request, pk=None, format=None):
         plist = self.get_object()
@@ -876,6 +959,7 @@ class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.service_items(user=self.request.user).order_by("due_on", "pk")
 
+    @_answers(ServiceItemSerializer, request=LinkNoteSerializer)
     @action(detail=True, methods=["post"], serializer_class=LinkNoteSerializer)
     def progress(self, request, pk=None, format=None):
         item = self.get_object()
@@ -885,6 +969,7 @@ class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
                                                        note=data.validated_data["note"]))  # fmt: skip
         return Response(ServiceItemSerializer(item).data)
 
+    @_answers(ServiceItemSerializer, request=LinkNoteSerializer)
     @action(detail=True, methods=["post"], serializer_class=LinkNoteSerializer)
     def done(self, request, pk=None, format=None):
         item = self.get_object()
@@ -895,7 +980,8 @@ class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(ServiceItemSerializer(item).data)
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("title", "attendees", "record")
     street = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -924,6 +1010,7 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.meetings(user=self.request.user)
 
+    @_answers(MeetingSerializer, request=MeetingInput, code=201)
     def create(self, request, *args, **kwargs):
         data = MeetingInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -937,7 +1024,8 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 # --- the livelihood ledger ----------------------------------------------------------------------
-class LedgerItemSerializer(serializers.ModelSerializer):
+class LedgerItemSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("title", "description", "evidence")
     street = serializers.SlugRelatedField(slug_field="code", read_only=True)
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
@@ -983,6 +1071,7 @@ class LedgerItemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             "-year", "area_code", "number"
         )
 
+    @_answers(LedgerItemSerializer, request=LedgerInput, code=201)
     def create(self, request, *args, **kwargs):
         data = LedgerInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -1000,6 +1089,7 @@ class LedgerItemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(LedgerItemSerializer(item).data, status=201)
 
+    @_answers(LedgerItemSerializer, request=TrackInput)
     @action(detail=True, methods=["post"], serializer_class=TrackInput)
     def track(self, request, pk=None, format=None):
         item = self.get_object()
@@ -1013,6 +1103,7 @@ class LedgerItemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         item.refresh_from_db()
         return Response(LedgerItemSerializer(item).data)
 
+    @_answers(LedgerItemSerializer, request=CloseInput)
     @action(detail=True, methods=["post"], serializer_class=CloseInput)
     def close(self, request, pk=None, format=None):
         item = self.get_object()

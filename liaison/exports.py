@@ -1,7 +1,8 @@
 """XLSX exports of the quarterly lists and the livelihood ledger (DESIGN §7), generated from
 what is in the system (减负: never re-typed). They hold no resident's phone or name: the
-lists carry needs and problems, not people's data. Every export is audited by the view and
-rate-limited like the case exports."""
+lists carry needs and problems, not people's data, and a number typed into their text is
+masked (``_text``). Every export is audited by the view and rate-limited like the case
+exports."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from events.exports import export_allowed
+from governance.privacy import mask_phones_in_text as _text
 from governance.spreadsheets import download, workbook_saved
 from liaison.models import DemandList, ProblemList
 
@@ -39,8 +41,8 @@ def demand_list_workbook(demand: DemandList) -> tuple[Workbook, str]:
     items = demand.items.select_related("event", "problem").order_by("id")
     for n, item in enumerate(items, 1):
         sheet.append([
-            n, item.text, item.get_source_display(), item.event.number if item.event else "",
-            item.problem.title if item.problem else "", _local(item.created_at),
+            n, _text(item.text), item.get_source_display(), item.event.number if item.event else "",
+            _text(item.problem.title) if item.problem else "", _local(item.created_at),
         ])  # fmt: skip
     return workbook, f"demand-list-{demand.area_code}-{demand.year}Q{demand.quarter}"
 
@@ -57,10 +59,10 @@ def problem_list_workbook(plist: ProblemList, problems) -> tuple[Workbook, str]:
     for problem in problems:
         item = getattr(problem, "service_item", None) if hasattr(problem, "service_item") else None
         sheet.append([
-            problem.number, problem.title, len(problem.demand_items.all()),
+            problem.number, _text(problem.title), len(problem.demand_items.all()),
             str(item.department) if item else "", _name(item.responsible) if item else "",
             item.due_on if item else None, item.get_state_display() if item else _("open"),
-            item.result if item else "",
+            _text(item.result) if item else "",
         ])  # fmt: skip
     return workbook, f"problem-list-{plist.area_code}-{plist.year}Q{plist.quarter}"
 
@@ -75,9 +77,9 @@ def service_list_workbook(rows) -> tuple[Workbook, str]:
     for item in rows:
         plist = item.problem.problem_list
         sheet.append([
-            plist.street.name, f"{plist.year}Q{plist.quarter}", item.problem.title,
+            plist.street.name, f"{plist.year}Q{plist.quarter}", _text(item.problem.title),
             str(item.department), _name(item.responsible), item.due_on, item.get_state_display(),
-            item.progress_note, item.result, _local(item.done_at),
+            _text(item.progress_note), _text(item.result), _local(item.done_at),
         ])  # fmt: skip
     return workbook, "service-list"
 
@@ -91,8 +93,8 @@ def ledger_workbook(rows, year: int) -> tuple[Workbook, str]:
     ])  # fmt: skip
     for item in rows:
         sheet.append([
-            item.street.name, item.number, item.title, str(item.department or ""), item.target_on,
+            item.street.name, item.number, _text(item.title), str(item.department or ""), item.target_on,
             item.get_state_display(), item.progress, _local(item.entered_at),
-            _local(item.updated_at), _local(item.closed_at), item.evidence,
+            _local(item.updated_at), _local(item.closed_at), _text(item.evidence),
         ])  # fmt: skip
     return workbook, f"livelihood-ledger-{year}"

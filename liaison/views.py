@@ -21,12 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from blocks.access import scope_for
 from blocks.models import Area
 from events.actions import form_errors
-from events.public import NOTE_PHONE_RE
 from governance import ratelimit
 from governance.audit import audit
 from governance.errors import page_act
 from governance.models import AuditEntry
-from governance.privacy import mask_phone
+from governance.privacy import mask_phone, mask_phones_in_text
 from liaison import exports, selectors, services
 from liaison.forms import (
     ActionForm,
@@ -1024,7 +1023,7 @@ def public_ledger(request: HttpRequest, street_code: str) -> HttpResponse:
     for entry in selectors.public_ledger_entries(items=items):
         # Staff write these for the public; a number typed in by mistake is still masked.
         summaries.setdefault(
-            entry.item_id, NOTE_PHONE_RE.sub(lambda m: mask_phone(m.group()), entry.public_note)
+            entry.item_id, mask_phones_in_text(entry.public_note)
         )
     return render(
         request,

@@ -1,4 +1,5 @@
-"""Yellow and red cards (预警 / 超时) of a case's clocks, as lists and the case page show them."""
+"""Yellow and red cards (预警 / 超时) of a case's clocks, as lists and the case page show them;
+``mask_phones`` for free text on every page (the links' and dashboards' too)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
+
+from governance.privacy import mask_phones_in_text, phones_in_text
 
 register = template.Library()
 
@@ -50,3 +53,16 @@ def clock_state(clock, now: datetime) -> str:
         '<span class="clock {}" data-due="{}" data-warn="{}">{}</span>',
         css, clock.due_at.isoformat(), warn, text,
     )  # fmt: skip
+
+
+@register.filter(is_safe=True)
+def mask_phones(value):
+    """Phone numbers typed into free text, masked (governance.privacy, DESIGN §6). Put it
+    first, before ``truncatechars``: a cut must not leave a number's head standing whole."""
+    return mask_phones_in_text(str(value)) if value else value
+
+
+@register.filter
+def has_phones(value) -> bool:
+    """Whether free text holds a phone number (the case page then offers the reveal)."""
+    return bool(phones_in_text(str(value))) if value else False

@@ -167,11 +167,14 @@ def test_another_jurisdiction_is_a_404_in_the_error_list(app, two_districts, pat
     url = f"{BASE}/" + path.format(number=ours.number, token=ours.tracking_code) + f".{fmt}"
     assert app.get(url).status_code == 200
     assert app.get(url, {"jurisdiction_id": "430302"}).status_code == 200
-    for wrong in ("110101", "43030", "yuhu", "430302\x01"):
+    for wrong in ("110101", "43030", "yuhu"):
         response = app.get(url, {"jurisdiction_id": wrong})
         assert response.status_code == 404
         [(code, description)] = errors(response, fmt)
         assert code == 404 and "jurisdiction_id" in description
+    # A control character is refused at the door, before any jurisdiction is looked up.
+    door = app.get(url, {"jurisdiction_id": "430302\x01"})
+    assert door.status_code == 400 and errors(door, fmt)[0][0] == 400
 
 
 def test_a_jurisdiction_scopes_the_requests_to_its_district(app, two_districts):

@@ -265,6 +265,10 @@ API_EVENTS: dict[str, Entry] = {
         params=_part("dispatched_part"),
         body=lambda w: {"reason": "not_our_duty", "note": "属住建职责"},
     ),
+    # Reference data (events/reference_api.py): every signed-in person reads their own
+    # districts' departments and the catalogue (a person posted nowhere gets empty lists).
+    "api-departments": Entry(get=SIGNED_IN, note="the caller's districts' departments"),
+    "api-categories": Entry(get=SIGNED_IN, note="the catalogue and the caller's duty lists"),
     "api-hotline-import": Entry(
         post=frozenset({GOV, DISP, ADMIN}),
         body=lambda w: {

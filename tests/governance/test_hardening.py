@@ -4,11 +4,13 @@ and rate-limited, spreadsheets are told apart by content."""
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyotp
 import pytest
@@ -20,17 +22,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
+from PIL import Image
 from rest_framework.test import APIClient
 
 from blocks.imports import read_table
-from blocks.models import Area
-from events import exports, services
+from blocks.models import Area, Posting, TerritoryImport
+from events import duty_lists, exports, services
 from events.hotline import read_rows
+from events.models import Event, StreetDutyItem
 from governance.middleware import CSP
 from governance.models import AuditEntry, User
 from governance.privacy import mask_id_number, mask_phone
 from governance.uploads import spreadsheet_kind
-from tests.factories import PASSWORD, UserFactory, area
+from tests.factories import PASSWORD, UserFactory, area, post
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,3 +262,115 @@ def test_a_nul_character_in_the_address_is_a_clear_400_not_a_server_error(admin_
     response = admin_client.get(address)
     assert response.status_code == 400
     assert "不允许" in response.content.decode()
+
+
+# --- control characters at every door (issue 19; governance/text.py) -------------------------
+def _csv(header: list[str], rows: list[list]) -> SimpleUploadedFile:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows([header, *rows])
+    return SimpleUploadedFile("rows.csv", buffer.getvalue().encode("utf-8"), "text/csv")
+
+
+# A first row long enough that a NUL after it is past the sniff of governance/uploads.py (a
+# NUL in a file's first 64 KB makes it "not a spreadsheet" as a whole).
+PADDING = "长" * 25_000
+
+
+def test_a_page_form_with_a_control_character_is_a_readable_400_and_nothing_is_written(
+    client, world
+):
+    client.force_login(world.governor)
+    form = {"block": world.block.pk, "category": world.category.pk, "description": "占道\x01摆摊"}
+    sent = client.post("/events/new/", urlencode(form), "application/x-www-form-urlencoded")
+    with_photo = client.post(
+        "/events/new/", {**form, "description": "占道\x00摆摊", "photos": [_jpeg()]}
+    )  # multipart, as the browser sends the intake form
+    for response, char in ((sent, "U+0001"), (with_photo, "U+0000")):
+        page = response.content.decode()
+        assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+        assert "description" in page and char in page and "<title>" in page
+        assert response["Content-Security-Policy"] == CSP
+    assert not Event.objects.exists()
+    # Tab and line breaks are text.
+    fine = client.post("/events/new/", {**form, "description": "占道\r\n\t摆摊"})
+    assert fine.status_code == 302 and Event.objects.get().description == "占道\r\n\t摆摊"
+    query = client.get("/events/", {"q": "摆摊\x1b"})
+    assert query.status_code == 400 and "不允许" in query.content.decode()
+
+
+def _jpeg() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, format="JPEG")
+    buffer.seek(0)
+    buffer.name = "p.jpg"
+    return buffer
+
+
+@pytest.mark.parametrize("char", ["\x01", "\x00"], ids=["U+0001", "U+0000"])
+def test_a_territory_row_with_a_control_character_is_a_row_error(client, world, char):
+    admin = UserFactory(username="street_admin")
+    post(admin, world.street, Posting.Role.STREET_ADMIN)
+    client.force_login(admin)
+    c = world.street.code + "009"
+    rows = [[c, world.street.code, "新建社区", "", ""], [f"{c}001", c, f"新{char}区块", "", ""]]
+    if char == "\x00":
+        rows.insert(0, [f"{c}002", c, PADDING, "", ""])
+    upload = _csv(["编码", "上级编码", "名称", "户数", "边界"], rows)
+    response = client.post(f"/areas/{world.street.code}/import/", {"file": upload})
+    assert response.status_code == 302
+    job = TerritoryImport.objects.get()
+    assert job.status == TerritoryImport.Status.REJECTED
+    assert not Area.objects.filter(code__startswith=c).exists()
+    [error] = [line for line in job.report if line["code"] == f"{c}001"]
+    assert error["outcome"] == "error" and error["name"] == "新\ufffd区块"
+    assert "名称" in error["message"] and f"U+{ord(char):04X}" in error["message"]
+    report = client.get(f"/areas/imports/{job.pk}/report.xlsx")
+    assert report.status_code == 200
+    sheet = load_workbook(io.BytesIO(report.content)).active
+    assert error["message"] in {cell for row in sheet.iter_rows(values_only=True) for cell in row}
+
+
+def test_a_hotline_row_with_a_control_character_is_a_row_error(client, world):
+    header = [
+        "工单编号",
+        "来电时间",
+        "来电人",
+        "联系电话",
+        "诉求地址",
+        "诉求内容",
+        "事项",
+        "区块编码",
+    ]
+    good = ["GD1", "2026-11-24 09:30", "刘女士", "13812345678", "白石社区", "楼下烧烤油烟大",
+            "油烟污染", world.block.code]  # fmt: skip
+    rows = [
+        [*good[:5], PADDING, *good[6:]],
+        ["GD2\x00", *good[1:]],
+        ["GD3", *good[1:5], "油烟\x7f大", *good[6:]],
+    ]
+    client.force_login(world.dispatcher)
+    page = client.post("/events/hotline/", {"file": _csv(header, rows)}).content.decode()
+    assert not Event.objects.exists()
+    assert "工单编号" in page and "U+0000" in page and "诉求内容" in page and "U+007F" in page
+    report = client.get("/events/hotline/report.xlsx")
+    assert report.status_code == 200
+    lines = list(load_workbook(io.BytesIO(report.content)).active.iter_rows(values_only=True))
+    assert [line[1] for line in lines[1:]] == ["GD1", "GD2\ufffd", "GD3"]
+
+
+def test_a_duty_list_row_with_a_control_character_is_a_row_error(world):
+    admin = UserFactory(username="district_admin")
+    post(admin, world.district, Posting.Role.ADMINISTRATOR)
+    rows = [["1", "网格化\x1b服务管理", ""], ["2", "安全生产检查", ""]]
+    report = duty_lists.duty_list_import_file(
+        actor=admin,
+        district=world.district,
+        kind="own",
+        upload=_csv(["序号", "事项", "分类编码"], rows),
+    )
+    [error] = report.errors
+    assert error.matter == "网格化\ufffd服务管理"
+    assert "事项" in error.message and "U+001B" in error.message
+    assert not StreetDutyItem.objects.exists()
+    assert load_workbook(io.BytesIO(duty_lists.report_xlsx(report)))  # openpyxl refuses U+001B
