@@ -24,7 +24,7 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
-## make run: web server + Celery worker + beat on http://$(HOST):$(PORT) (Ctrl-C stops all)
+## make run: web server + Celery worker + outbox relay + beat on http://$(HOST):$(PORT) (Ctrl-C stops all)
 run: seed
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
 

@@ -24,6 +24,7 @@ from blocks.models import DepartmentMember, Posting
 from events.models import ClockKind, Deadline, DistrictSettings, HandlerLevel, Status
 from governance.models import WebhookTarget
 from governance.notifications import notify
+from governance.tasks import relay_soon
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -155,6 +156,7 @@ def _claim(*, breach: bool, now: datetime, batch: int) -> int:
             if connection.vendor == "postgresql":
                 picked = picked.select_for_update(skip_locked=True, of=("self",))
             rows = list(picked[:batch])
+            claimed_before = claimed
             for clock in rows:
                 won = Deadline.objects.filter(
                     pk=clock.pk, met_at__isnull=True, cancelled_at__isnull=True,
@@ -166,6 +168,10 @@ def _claim(*, breach: bool, now: datetime, batch: int) -> int:
                 _tell(clock, breach, now)
                 if breach:
                     _auto_whistle(clock, now)
+            if claimed > claimed_before:
+                # The relay sends these notices' e-mails and robot messages as soon as this
+                # batch commits, not at beat's next tick (DESIGN §4: within 15 s of due).
+                relay_soon()
         if len(rows) < batch:
             return claimed
 

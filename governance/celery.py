@@ -12,6 +12,13 @@ app = Celery("governance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# The outbox relay has a queue of its own, consumed by its own worker (`celery worker -Q
+# outbox`, the Procfiles' "relay"): a mail server or robot that hangs holds the relay's
+# processes only, never the deadline scan's. A worker started without -Q consumes the
+# default queue alone (Celery snapshots it before any route creates this one).
+OUTBOX_QUEUE = "outbox"
+app.conf.task_routes = {"governance.tasks.deliver_outbox": {"queue": OUTBOX_QUEUE}}
+
 
 def _heartbeat_interval() -> float:
     from django.conf import settings
@@ -46,6 +53,8 @@ app.conf.beat_schedule = {
     },
     # E-mail and group-robot deliveries written by the scan (and by the workflow) are
     # sent from the outbox table; leases keep two overlapping relays from sending twice.
+    # A scan that claims something also kicks the relay as it commits (events.enforcement);
+    # this tick is the safety net: workflow notices, retries, a lost kick.
     "deliver-outbox": {
         "task": "governance.tasks.deliver_outbox",
         "schedule": _scan_interval(),

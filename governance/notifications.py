@@ -9,8 +9,10 @@ import urllib.request
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import get_connection, send_mail
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -104,18 +106,57 @@ def notifications_mark_all_read(*, user, now: datetime | None = None) -> int:
 
 
 # --- Delivery outside the application: the outbox relay ---------------------------------
-# A relay leases a row (a conditional UPDATE), sends it, then marks it delivered. Two relays
-# at once never send one row twice: only one wins the lease. A relay killed after sending
-# but before marking can resend that one row when its lease runs out: a group robot has no
-# idempotency key, so "at most one repeat after a crash" is the best any sender can do, and
-# the lease keeps that window to the few milliseconds between the send and the mark.
+# A relay leases rows (a conditional UPDATE that also counts the attempt), then sends them one
+# by one, each *fenced*: right before sending, a compare-and-swap renews the row's lease only
+# if it is still ours (same attempt, same lease); the row is marked delivered only under
+# that renewed lease. Two relays at once never send one row twice, and a relay whose lease
+# ran out (a slow mail server, a paused process) does not send a row another relay took
+# meanwhile. A relay killed after sending but before marking can resend that one row when
+# its lease runs out: a group robot has no idempotency key, so "at most one repeat after a
+# crash" is the best any sender can do; the window is the milliseconds between send and mark.
+#
+# The relay runs in its own worker on its own queue (governance/celery.py), so a mail server
+# that hangs holds only relays, never the deadline scan.
 LEASE = timedelta(minutes=2)
+SEND_TIMEOUT = 10.0  # seconds a send may wait on the network; a hung robot must not hold us
 MAX_ATTEMPTS = 8
-SEND_TIMEOUT = 10  # seconds; a hung robot must not hold the worker
+# One row at a time, newest first (see _lease): a fresh breach waits for at most the send in
+# progress in each relay, not for a batch of them (at 1.5 s a message, a batch of 6 would
+# hold it 9 s). Leasing costs a millisecond beside a send's tens or thousands.
+BATCH = 1
 
 
 class DeliveryFailed(Exception):
     pass
+
+
+def relay_limits() -> tuple[timedelta, float, int]:
+    """The lease, the per-send timeout and the batch in force: settings
+    ``OUTBOX_LEASE_SECONDS``, ``OUTBOX_SEND_TIMEOUT`` and ``OUTBOX_BATCH`` override the
+    defaults, and a combination that breaks the rule of ``relay_batch`` is refused."""
+    lease = timedelta(
+        seconds=float(getattr(settings, "OUTBOX_LEASE_SECONDS", LEASE.total_seconds()))
+    )
+    timeout = float(getattr(settings, "OUTBOX_SEND_TIMEOUT", SEND_TIMEOUT))
+    batch = int(getattr(settings, "OUTBOX_BATCH", BATCH))
+    return lease, timeout, relay_batch(lease=lease, send_timeout=timeout, batch=batch)
+
+
+def relay_batch(*, lease: timedelta, send_timeout: float, batch: int) -> int:
+    """Check how many rows one relay may lease at a time.
+
+    Every row of a batch must still be leased when its turn comes, even if each send before
+    it waits out the whole timeout, and its own send needs time too: so batch × send timeout
+    stays within half the lease. A batch, lease or timeout that breaks this is refused, not
+    quietly trimmed (a 100-row batch at 10 s outlived the 2-minute lease: another relay took
+    the rows and sent them again).
+    """
+    if batch < 1 or batch * send_timeout > lease.total_seconds() / 2:
+        raise ImproperlyConfigured(
+            f"outbox relay: a batch of {batch} × a send timeout of {send_timeout:g} s must fit "
+            f"in half the lease of {lease.total_seconds():g} s"
+        )
+    return batch
 
 
 def _absolute(link: str) -> str:
@@ -123,21 +164,25 @@ def _absolute(link: str) -> str:
     return f"{base}{link}" if link and base else link
 
 
-def _send_email(delivery: Delivery) -> None:
+def _send_email(delivery: Delivery, *, timeout: float) -> None:
     link = _absolute(delivery.link)
     body = "\n\n".join(p for p in (delivery.body, link) if p)
+    # Django's SMTP backend waits forever by default (EMAIL_TIMEOUT None): bound every
+    # network operation of this send, whatever the settings say.
+    configured = getattr(settings, "EMAIL_TIMEOUT", None)
     sent = send_mail(
         subject=delivery.title,
         message=body,
         from_email=None,
         recipient_list=[delivery.target],
         fail_silently=False,
+        connection=get_connection(timeout=min(configured or timeout, timeout)),
     )
     if not sent:
         raise DeliveryFailed("the mail server accepted no recipient")
 
 
-def _send_wecom(delivery: Delivery) -> None:
+def _send_wecom(delivery: Delivery, *, timeout: float) -> None:
     """POST a markdown message to a WeCom / 政务微信 group robot (its documented JSON API:
     ``{"msgtype": "markdown", "markdown": {"content": …}}``, answer ``{"errcode": 0}``).
     The title is the first line, so a group reads the case and the clock at a glance."""
@@ -156,7 +201,7 @@ def _send_wecom(delivery: Delivery) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=SEND_TIMEOUT) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             answer = json.loads(response.read() or b"{}")
     except (OSError, ValueError) as exc:
         raise DeliveryFailed(str(exc)) from exc
@@ -175,10 +220,15 @@ def _pending(now: datetime) -> QuerySet[Delivery]:
     )
 
 
-def _lease(*, now: datetime, batch: int) -> list[Delivery]:
-    """Take up to ``batch`` pending rows for this relay alone."""
+def _lease(*, now: datetime, batch: int, lease: timedelta) -> list[Delivery]:
+    """Take up to ``batch`` pending rows for this relay alone, newest first.
+
+    Newest first: when a slow mail server leaves a backlog, what is already late stays late
+    whatever the order, while a breach written a second ago can still be told on time
+    (DESIGN §4: within 15 s of due). Nothing is dropped; the backlog follows.
+    """
     with transaction.atomic():
-        picked = _pending(now).order_by("created_at")
+        picked = _pending(now).order_by("-created_at", "-pk")
         if connection.vendor == "postgresql":
             picked = picked.select_for_update(skip_locked=True)
         leased = []
@@ -186,37 +236,90 @@ def _lease(*, now: datetime, batch: int) -> list[Delivery]:
             won = (
                 _pending(now)
                 .filter(pk=delivery.pk, attempts=delivery.attempts)
-                .update(leased_until=now + LEASE, attempts=F("attempts") + 1)
+                .update(leased_until=now + lease, attempts=F("attempts") + 1)
             )
             if won:  # another relay did not take it first
+                # (attempts, leased_until) is now our fencing token for this row.
+                delivery.attempts += 1
+                delivery.leased_until = now + lease
                 leased.append(delivery)
         return leased
 
 
-def deliveries_relay(*, now: datetime | None = None, batch: int = 100) -> dict[str, int]:
+def _ours(delivery: Delivery) -> QuerySet[Delivery]:
+    """The row, only while this relay's lease on it stands (nobody leased it since)."""
+    return Delivery.objects.filter(
+        pk=delivery.pk,
+        attempts=delivery.attempts,
+        leased_until=delivery.leased_until,
+        delivered_at__isnull=True,
+    )
+
+
+def _release(rows: list[Delivery]) -> None:
+    """Give back rows leased but not tried, so another relay takes them now, not when the
+    lease ends; the attempt they were charged is given back too."""
+    for delivery in rows:
+        _ours(delivery).update(leased_until=None, attempts=F("attempts") - 1)
+
+
+def _send_fenced(
+    delivery: Delivery, *, now: datetime | None, lease: timedelta, timeout: float
+) -> str:
+    """Send one leased row; returns "delivered", "failed" or "skipped" (the lease was lost)."""
+    moment = now or timezone.now()
+    # The fence: renew the lease only if it is still ours, so the send has a whole lease
+    # before anyone else may take the row, and a row taken meanwhile is left to its taker.
+    if not _ours(delivery).update(leased_until=moment + lease):
+        logger.info("delivery %s: leased by another relay meanwhile; not sent here", delivery.pk)
+        return "skipped"
+    delivery.leased_until = moment + lease
+    try:
+        SENDERS[delivery.channel](delivery, timeout=timeout)
+    except SoftTimeLimitExceeded:
+        # The task's time is up: not a failure of this target. The row keeps its lease (it
+        # may have gone out) and is retried when the lease ends.
+        raise
+    except Exception as exc:  # any failure of one target must not stop the others
+        logger.warning("delivery %s to %s failed: %s", delivery.pk, delivery.target, exc)
+        backoff = timedelta(minutes=2 ** min(delivery.attempts - 1, 6))
+        _ours(delivery).update(leased_until=moment + backoff, last_error=str(exc)[:300])
+        return "failed"
+    if not _ours(delivery).update(delivered_at=timezone.now(), leased_until=None, last_error=""):
+        # Only when one send outlived a whole lease (each network wait is bounded by the
+        # timeout, far below the lease): another relay may send it again.
+        logger.warning("delivery %s was sent after its lease was taken", delivery.pk)
+    return "delivered"
+
+
+def deliveries_relay(*, now: datetime | None = None, batch: int | None = None) -> dict[str, int]:
     """Send what the outbox holds for e-mail and group robots; safe to run twice at once.
 
+    A run leases batch after batch (``OUTBOX_BATCH`` rows, default one) until the outbox is
+    empty or half its lease has passed; then it stops leasing, sends what it holds and
+    returns with ``more`` set, so the caller goes on in a fresh run (each row is leased by a
+    run that has time to send it). ``skipped`` counts rows whose lease another relay took.
     A failed send is retried by a later run after a back-off (1, 2, 4 … minutes), up to
     MAX_ATTEMPTS; the last error stays on the row for the administrator.
     """
-    result = {"delivered": 0, "failed": 0}
+    lease, timeout, default_batch = relay_limits()
+    batch = (
+        default_batch
+        if batch is None
+        else relay_batch(lease=lease, send_timeout=timeout, batch=batch)
+    )
+    started = timezone.now()
+    result = {"delivered": 0, "failed": 0, "skipped": 0, "more": 0}
     while True:
-        now_ = now or timezone.now()
-        leased = _lease(now=now_, batch=batch)
-        for delivery in leased:
+        if timezone.now() - started >= lease / 2:
+            result["more"] = 1
+            return result
+        leased = _lease(now=now or timezone.now(), batch=batch, lease=lease)
+        for i, delivery in enumerate(leased):
             try:
-                SENDERS[delivery.channel](delivery)
-            except Exception as exc:  # any failure of one target must not stop the others
-                logger.warning("delivery %s to %s failed: %s", delivery.pk, delivery.target, exc)
-                backoff = timedelta(minutes=2 ** min(delivery.attempts, 6))
-                Delivery.objects.filter(pk=delivery.pk, delivered_at__isnull=True).update(
-                    leased_until=now_ + backoff, last_error=str(exc)[:300]
-                )
-                result["failed"] += 1
-                continue
-            Delivery.objects.filter(pk=delivery.pk, delivered_at__isnull=True).update(
-                delivered_at=timezone.now(), leased_until=None, last_error=""
-            )
-            result["delivered"] += 1
+                result[_send_fenced(delivery, now=now, lease=lease, timeout=timeout)] += 1
+            except SoftTimeLimitExceeded:
+                _release(leased[i + 1 :])
+                raise
         if len(leased) < batch:
             return result

@@ -1022,9 +1022,7 @@ def public_ledger(request: HttpRequest, street_code: str) -> HttpResponse:
     summaries = {}
     for entry in selectors.public_ledger_entries(items=items):
         # Staff write these for the public; a number typed in by mistake is still masked.
-        summaries.setdefault(
-            entry.item_id, mask_phones_in_text(entry.public_note)
-        )
+        summaries.setdefault(entry.item_id, mask_phones_in_text(entry.public_note))
     return render(
         request,
         "liaison/public_ledger.html",

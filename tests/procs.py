@@ -40,7 +40,19 @@ def process_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def start_celery(role: str, tmp_path: Path, *args: str, **env: str) -> subprocess.Popen:
-    log = open(tmp_path / f"{role}.log", "ab")  # noqa: SIM115 - closed with the process
+    return _start(role, role, tmp_path, *args, **env)
+
+
+def start_relay(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen:
+    """The outbox relay as the Procfile runs it: a worker of the "outbox" queue alone, with a
+    node name and a log (relay.log) of its own beside the worker's."""
+    return _start(
+        "relay", "worker", tmp_path, "--queues", "outbox", "--hostname", "relay@%h", *args, **env
+    )
+
+
+def _start(name: str, role: str, tmp_path: Path, *args: str, **env: str) -> subprocess.Popen:
+    log = open(tmp_path / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [CELERY, "-A", "governance", role, "--loglevel", "INFO", *args],
         cwd=ROOT,

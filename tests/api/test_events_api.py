@@ -160,7 +160,10 @@ def test_phones_are_masked_and_revealed_only_to_the_handler_with_a_reason(world,
     assert api(world.governor).get(f"/api/events/{event.number}/").json()["handles"] is True
     assert api(world.governor).post(url, {"reason": ""}, format="json").status_code == 400
     revealed = api(world.governor).post(url, {"reason": "回访居民"}, format="json")
-    assert revealed.status_code == 200 and revealed.json() == {"reporter_phone": "13812345678", "phones_in_text": []}
+    assert revealed.status_code == 200 and revealed.json() == {
+        "reporter_phone": "13812345678",
+        "phones_in_text": [],
+    }
     entry = AuditEntry.objects.get(action=AuditEntry.Action.REVEAL)
     assert entry.actor == world.governor and entry.object_id == event.number
     for user in (world.supervisor, world.leader, world.dispatcher):

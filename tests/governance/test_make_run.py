@@ -122,7 +122,7 @@ def test_make_run_serves_the_login_page_and_healthz_ok_with_sqlite_and_embedded_
         assert state["broker"]["transport"] == "filesystem"
         assert state["worker"]["ok"] and state["beat"]["ok"]
         children = children_started(log)
-        assert set(children) == {"web.1", "worker.1", "beat.1"}, log.read_text()[-2000:]
+        assert set(children) == {"web.1", "worker.1", "relay.1", "beat.1"}, log.read_text()[-2000:]
 
         # The login page, in Chinese; a demo account logs in and lands on its work.
         status, _, html = get(opener, f"{base}/login/")
