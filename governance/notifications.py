@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from governance.models import Delivery, Notification, User
+from governance.privacy import mask_phones_in_text
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,12 @@ def notify(
     """Write one notice per recipient; a notice already written (same key) is not repeated.
 
     Callers run inside their own ``transaction.atomic()``,
-    so a notice exists exactly when the change it tells of was committed.
+    so a notice exists exactly when the change it tells of was committed. A phone number in
+    the title or body (a case's description quoted, a return's note) is masked here, once,
+    for the page, the e-mail and the group robot alike: it is shown whole only through the
+    audited reveal on the case page.
     """
+    title, body = mask_phones_in_text(title), mask_phones_in_text(body)
     rows = [
         Notification(
             recipient_id=getattr(r, "pk", r),

@@ -12,12 +12,14 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from events import services
 from events.models import Event
-from governance.models import AuditEntry
+from governance.models import AuditEntry, Delivery, Notification
+from governance.notifications import notify
 from governance.privacy import mask_phones_in_text, phones_in_text
 from liaison import services as liaison_services
 from tests.factories import PASSWORD
@@ -271,3 +273,20 @@ def test_the_case_page_reveal_shows_the_numbers_in_the_texts(client, world):
     shown = client.post(f"/events/{event.number}/reveal/", {"reason": "回电居民"})
     assert shown.status_code == 200
     assert "13812345678" in shown.content.decode() and PHONE in shown.content.decode()
+
+
+def test_a_notice_masks_a_number_on_the_page_in_the_e_mail_and_for_the_robot(world):
+    """A notice quoting a note (a return, a rework) went out whole to every channel."""
+    world.governor.email = "governor@example.gov.cn"
+    world.governor.save()
+    notify(
+        recipients=[world.governor], kind="event_returned", dedupe_key="masked-notice",
+        title="城管退回：请联系居民13912345678", body="居民电话 139-1234-5678，已多次投诉",
+        now=timezone.now(), webhooks=["https://qyapi.example/robot"],
+    )  # fmt: skip
+    notice = Notification.objects.get(dedupe_key="masked-notice")
+    sent = list(Delivery.objects.filter(dedupe_key__startswith="masked-notice"))
+    assert sent and len(sent) == 2  # the e-mail and the robot
+    for text in [notice.title, notice.body, *(d.title for d in sent), *(d.body for d in sent)]:
+        assert "12345678" not in text and "1234-5678" not in text, text
+    assert "139****5678" in notice.title
