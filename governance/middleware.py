@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
-from django.template import engines
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -120,14 +120,6 @@ def _body_fields(request: HttpRequest, door: str):
     return None
 
 
-PAGE = engines["django"].from_string(
-    '{% extends "error_base.html" %}{% load i18n %}'
-    '{% block title %}{% translate "Bad request" %}{% endblock %}'
-    '{% block content %}<h1>{% translate "Bad request" %}</h1><p>{{ message }}</p>'
-    '<p>{% translate "Go back, remove the character and send again." %}</p>{% endblock %}'
-)
-
-
 def _refuse(request: HttpRequest, door: str, status: int, message: str, errors: dict):
     if door == "api":
         code = "too_large" if status == 413 else "invalid"
@@ -135,7 +127,9 @@ def _refuse(request: HttpRequest, door: str, status: int, message: str, errors: 
         return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     if door == "open311":
         return _georeport_error(request, status, message)
-    page = HttpResponse(PAGE.render({"message": message}), status=status)
+    page = HttpResponse(
+        render_to_string("governance/bad_request.html", {"message": message}), status=status
+    )
     page["Content-Security-Policy"] = CSP  # answered before the CSP middleware runs
     return page
 
