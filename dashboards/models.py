@@ -70,6 +70,7 @@ class StatCell(StatCounts):
         CHANNEL = "channel", _("channel")
         PRIORITY = "priority", _("colour")
         DEPARTMENT = "department", _("department")
+        WHISTLE_REASON = "reason", _("whistle reason")
 
     area_code = models.CharField(max_length=21)
     level = models.CharField(max_length=12)
@@ -177,6 +178,12 @@ class ScoringSettings(models.Model):
         default=0.30,
         validators=_share_validators(),
         help_text=_("At least 0.3 (seed 001: streets weigh at least 30 %)"),
+    )
+    # A department with fewer cases in the period is ranked but marked as a small sample.
+    min_cases = models.PositiveSmallIntegerField(
+        _("fewest cases for a full ranking"),
+        default=5,
+        help_text=_("A department with fewer cases in the period is marked as a small sample"),
     )
     basically_satisfied_factor = models.FloatField(
         _("factor of “basically satisfied”"),

@@ -297,6 +297,12 @@ class Event(models.Model):
     )
     resolved_by_resident = models.BooleanField(_("resolved, says the resident"), null=True)
     rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
+    # The first rating the case got (一次解决率 / 一次满意率 count it); the fields above hold
+    # the current one. Both are copies of ``Rating`` rows, kept on the case for counting.
+    first_satisfaction = models.CharField(
+        _("first satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True
+    )
+    first_resolved = models.BooleanField(_("resolved at the first rating"), null=True)
     # Milestones (信息采集 → 立案 → 派遣 → 处置 → 反馈 → 核查 → 结案 → 评价)
     created_at = models.DateTimeField(_("logged at"), db_index=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
@@ -675,6 +681,97 @@ PART_TRANSITIONS: dict[PartMove, PartTransition] = dict(
            "again"),
     ]
 )  # fmt: skip
+
+
+class RatingSource(models.TextChoices):
+    """Who asked the resident (回访): the resident on the tracking page, or a callback from
+    outside the team that handled the case (DESIGN §3: separation of duties)."""
+
+    RESIDENT = "resident", _("the resident, on the tracking page")
+    DESK = "desk", _("the street desk's callback")
+    HOTLINE = "hotline", _("the hotline's callback")
+
+
+class Rating(models.Model):
+    """回访: every rating of a case is a record. A negative one sends the case to rework and
+    still counts (the case is rated and not resolved until a later rating replaces it);
+    the first one is what 一次解决率 / 一次满意率 count (DESIGN §5)."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="ratings")
+    source = models.CharField(_("asked by"), max_length=12, choices=RatingSource.choices)
+    satisfaction = models.CharField(_("satisfaction"), max_length=24, choices=Satisfaction.choices)
+    resolved = models.BooleanField(_("resolved, says the resident"))
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    rated_at = models.DateTimeField(_("rated at"))
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["rated_at", "id"]
+        indexes = [models.Index(fields=["event", "rated_at"], name="rating_event_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.satisfaction} @ {self.rated_at:%Y-%m-%d %H:%M}"
+
+
+class SupervisionCard(models.TextChoices):
+    YELLOW = "yellow", _("yellow card (催办)")
+    RED = "red", _("red card (挂牌督办)")
+
+
+class Supervision(models.Model):
+    """督办: a district or street leader, or the block's supervisor, pushes a case formally —
+    a yellow card with a note, or a red card with a note and a date (DESIGN §3). It ends
+    when the case closes; the handler and their head are told at once and again when the
+    date passes."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="supervisions")
+    card = models.CharField(_("card"), max_length=8, choices=SupervisionCard.choices)
+    note = models.CharField(_("note"), max_length=500)
+    due = models.DateTimeField(_("to be done by"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("put by"),
+    )
+    created_at = models.DateTimeField(_("put at"))
+    # Set once by the scanner when the date passes with the case still open.
+    due_notified_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supervision (督办)")
+        verbose_name_plural = _("supervisions (督办)")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["event"], condition=Q(ended_at__isnull=True), name="supervision_open_idx"
+            ),
+            models.Index(
+                fields=["due"],
+                condition=Q(ended_at__isnull=True, due_notified_at__isnull=True, due__isnull=False),
+                name="supervision_due_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(card="red") | Q(due__isnull=False), name="supervision_red_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.card}"
 
 
 class CaseEvaluation(models.Model):

@@ -36,6 +36,8 @@ from events.models import (
     HandlerLevel,
     PartMove,
     Photo,
+    Rating,
+    RatingSource,
     Satisfaction,
     Status,
     TimelineEntry,
@@ -408,6 +410,13 @@ def event_rate(
         event.resolved_by_resident = resolved
         event.rating_comment = comment.strip()[:500]
         event.rated_at = now
+        if not event.first_satisfaction:
+            event.first_satisfaction, event.first_resolved = satisfaction, resolved
+        Rating.objects.create(
+            event=event, source=RatingSource.RESIDENT if actor is None else RatingSource.DESK,
+            satisfaction=satisfaction, resolved=resolved, comment=event.rating_comment,
+            rated_by=actor, rated_at=now,
+        )  # fmt: skip
         deadlines.clock_stop(event=event, kinds=[ClockKind.RATE], now=now)
 
     with transaction.atomic():
