@@ -150,6 +150,7 @@ def event_sets(now: datetime) -> dict[str, Q]:
     counted = ~Q(status__in=NOT_COUNTED)
     resolved = counted & Q(resolved_at__isnull=False)
     rated = counted & Q(rated_at__isnull=False)
+    first_rated = counted & ~Q(first_satisfaction="")
     dispatched = counted & Q(dispatched_at__isnull=False)
     return {
         "new": counted,
@@ -166,6 +167,12 @@ def event_sets(now: datetime) -> dict[str, Q]:
         "satisfied": rated & Q(satisfaction=Satisfaction.SATISFIED),
         "basically_satisfied": rated & Q(satisfaction=Satisfaction.BASICALLY_SATISFIED),
         "dissatisfied": rated & Q(satisfaction=Satisfaction.DISSATISFIED),
+        # 一次解决率 / 一次满意率: each case's first rating, whatever came after it.
+        "first_rated": first_rated,
+        "first_rated_resolved": first_rated & Q(first_resolved=True),
+        "first_satisfied": first_rated & Q(first_satisfaction=Satisfaction.SATISFIED),
+        "first_basically_satisfied": first_rated
+        & Q(first_satisfaction=Satisfaction.BASICALLY_SATISFIED),
         "ever_resolved": counted & (Q(resolved_at__isnull=False) | Q(rework_count__gt=0)),
         "reworked": counted & Q(rework_count__gt=0),
         "whistled": counted & Q(whistled_at__isnull=False),
@@ -409,6 +416,19 @@ def satisfaction_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
     return Rate(c["satisfied"] + c["basically_satisfied"] * w.basically_satisfied, c["rated"])
 
 
+def first_resolution_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
+    """一次解决率 = 首次回访即认为“已解决”的事件数 / 已回访的事件数 (each case's first rating)."""
+    return Rate(c["first_rated_resolved"], c["first_rated"])
+
+
+def first_satisfaction_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
+    """一次满意率 = (首次回访满意数 + 基本满意数 × 系数) / 已回访的事件数 (first ratings)."""
+    return Rate(
+        c["first_satisfied"] + c["first_basically_satisfied"] * w.basically_satisfied,
+        c["first_rated"],
+    )
+
+
 def return_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
     """退单率 = 被部门退回的任务数 / 派给部门的任务数."""
     return Rate(c["parts_returned"], c["parts_dispatched"])
@@ -475,6 +495,10 @@ RATES: tuple[Measure, ...] = (
             resolution_rate, numerator_set="rated_resolved", denominator_set="rated"),
     Measure("satisfaction_rate", _("Satisfaction rate"), "满意率 = （满意数 + 基本满意数 × {basically}）÷ 已回访的事件数",
             satisfaction_rate, numerator_set="", denominator_set="rated"),
+    Measure("first_resolution_rate", _("First-time resolution rate"), "一次解决率 = 首次回访即认为“已解决”的事件数 ÷ 已回访的事件数（每件只计第一次回访）",
+            first_resolution_rate, numerator_set="first_rated_resolved", denominator_set="first_rated"),
+    Measure("first_satisfaction_rate", _("First-time satisfaction rate"), "一次满意率 = （首次回访满意数 + 基本满意数 × {basically}）÷ 已回访的事件数（每件只计第一次回访）",
+            first_satisfaction_rate, numerator_set="", denominator_set="first_rated"),
     Measure("return_rate", _("Return rate"), "退单率 = 被部门退回的任务数 ÷ 派给部门的任务数",
             return_rate, higher_is_better=False, numerator_set="parts_returned", denominator_set="parts_dispatched"),
     Measure("rework_rate", _("Rework rate"), "返工率 = 返工过的事件数 ÷ 报过办结的事件数",
