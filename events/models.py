@@ -106,6 +106,7 @@ class Action(models.TextChoices):
     COMMENT = "comment", _("comment")
     EDIT = "edit", _("edited")
     DEADLINE = "deadline", _("time limit changed")
+    SUPERVISE = "supervise", _("put under supervision (督办)")
 
 
 class Actor(models.TextChoices):
