@@ -1014,13 +1014,19 @@ class DutyItem(models.Model):
 
 
 class StreetDutyItem(models.Model):
-    """The street's own duty list (街道职责清单) and its cooperation list (配合事项清单):
-    seed 000 — 雨湖 named 35 items a street must do itself and 21 it only helps with;
-    matters not on them may not be pushed onto the street."""
+    """The lists that say what may be asked of a street or a community (准入, seeds 000
+    and 001): the street's own duty list (街道职责清单) and its cooperation list (配合事项清单)
+    — 雨湖 named 35 items a street must do itself and 21 it only helps with — and the
+    communities' three lists — 20 matters they govern themselves (依法自治事项), 30 they
+    help the government with (依法协助政府事项) and 8 that may never be put on them (负面事项).
+    Matters not on them may not be pushed down (``liaison.admissions``)."""
 
     class Kind(models.TextChoices):
         OWN = "own", _("the street's own duty")
         COOPERATION = "cooperation", _("the street cooperates")
+        COMMUNITY_SELF = "community_self", _("the community governs itself")
+        COMMUNITY_ASSIST = "community_assist", _("the community assists the government")
+        COMMUNITY_NEGATIVE = "community_negative", _("never to be put on a community")
 
     district = models.ForeignKey(
         Area,
@@ -1029,7 +1035,7 @@ class StreetDutyItem(models.Model):
         limit_choices_to={"level": Area.Level.DISTRICT},
         verbose_name=_("district"),
     )
-    kind = models.CharField(_("list"), max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("list"), max_length=20, choices=Kind.choices)
     number = models.PositiveSmallIntegerField(_("item number"))
     matter = models.CharField(_("matter"), max_length=200)
     category_code = models.SlugField(_("category code"), max_length=40, blank=True)
