@@ -48,11 +48,22 @@ class DutyList:
     DUTY = "duty"
     OWN = StreetDutyItem.Kind.OWN.value
     COOPERATION = StreetDutyItem.Kind.COOPERATION.value
+    COMMUNITY_SELF = StreetDutyItem.Kind.COMMUNITY_SELF.value
+    COMMUNITY_ASSIST = StreetDutyItem.Kind.COMMUNITY_ASSIST.value
+    COMMUNITY_NEGATIVE = StreetDutyItem.Kind.COMMUNITY_NEGATIVE.value
     CHOICES = [
         (DUTY, gettext_lazy("Duty list (属地管理事项清单)")),
         (OWN, gettext_lazy("The street's own duties (街道职责清单)")),
         (COOPERATION, gettext_lazy("The street's cooperation list (街道配合事项清单)")),
+        (COMMUNITY_SELF, gettext_lazy("Communities' self-governance matters (社区依法自治事项)")),
+        (
+            COMMUNITY_ASSIST,
+            gettext_lazy("Communities assist the government (社区依法协助政府事项)"),
+        ),
+        (COMMUNITY_NEGATIVE, gettext_lazy("Never to be put on a community (社区负面事项)")),
     ]
+    # The lists that hold only numbered matters (the duty list names departments too).
+    MATTER_LISTS = (OWN, COOPERATION, COMMUNITY_SELF, COMMUNITY_ASSIST, COMMUNITY_NEGATIVE)
 
 
 COLUMNS = {
@@ -65,13 +76,11 @@ COLUMNS = {
 }
 LIST_COLUMNS = {
     DutyList.DUTY: ("number", "matter", "category_code", "lead", "cooperating", "note"),
-    DutyList.OWN: ("number", "matter", "category_code"),
-    DutyList.COOPERATION: ("number", "matter", "category_code"),
+    **dict.fromkeys(DutyList.MATTER_LISTS, ("number", "matter", "category_code")),
 }
 REQUIRED = {
     DutyList.DUTY: ("number", "matter", "lead"),
-    DutyList.OWN: ("number", "matter"),
-    DutyList.COOPERATION: ("number", "matter"),
+    **dict.fromkeys(DutyList.MATTER_LISTS, ("number", "matter")),
 }
 SEPARATORS = re.compile(r"[、,，;；/\n]+")
 
@@ -387,6 +396,9 @@ EXAMPLES = {
                     ""],
     DutyList.OWN: [1, "网格化服务管理", ""],
     DutyList.COOPERATION: [1, "违法建设查处", "city-illegal-building"],
+    DutyList.COMMUNITY_SELF: [1, "召开居民会议，讨论决定本社区公共事务", ""],
+    DutyList.COMMUNITY_ASSIST: [1, "协助开展人口普查等统计调查", ""],
+    DutyList.COMMUNITY_NEGATIVE: [1, "行政执法、拆迁拆违等事项", ""],
 }  # fmt: skip
 
 

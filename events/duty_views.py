@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -89,17 +90,15 @@ def duty_import(request: HttpRequest, code: str) -> HttpResponse:
                 cache.set(_report_key(request), report, timeout=REPORT_SECONDS)
                 if report.written:
                     messages.success(request, _("The list has been imported."))
-    counts = {
-        duty_lists.DutyList.DUTY: DutyItem.objects.filter(district=district).count(),
-        duty_lists.DutyList.OWN: StreetDutyItem.objects.filter(
-            district=district, kind=StreetDutyItem.Kind.OWN
-        ).count(),
-        duty_lists.DutyList.COOPERATION: StreetDutyItem.objects.filter(
-            district=district, kind=StreetDutyItem.Kind.COOPERATION
-        ).count(),
-    }
+    counts = dict(
+        StreetDutyItem.objects.filter(district=district)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts[duty_lists.DutyList.DUTY] = DutyItem.objects.filter(district=district).count()
     lists = [
-        {"kind": kind, "label": label, "count": counts[kind]}
+        {"kind": kind, "label": label, "count": counts.get(kind, 0)}
         for kind, label in duty_lists.DutyList.CHOICES
     ]
     return render(

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from blocks.models import Area
 from events.models import Category
 from governance.privacy import MasksPhonesInText, mask_phone
-from liaison import selectors, services
+from liaison import admissions, selectors, services
 from liaison.models import (
     CadreLink,
     DemandItem,
@@ -38,6 +38,7 @@ from liaison.models import (
     Problem,
     ProblemList,
     ServiceItem,
+    TaskAdmission,
     Visit,
     VisitFinding,
     Wish,
@@ -1115,3 +1116,109 @@ class LedgerItemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         )
         return Response(LedgerItemSerializer(item).data)
+
+
+# --- task admission (准入) ----------------------------------------------------------------------
+class TaskAdmissionSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    free_text_fields = ("matter", "detail", "basis", "decision_note")
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    list_item = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TaskAdmission
+        fields = [
+            "id", "department", "area", "matter", "detail", "due", "list_item", "state", "rule",
+            "basis", "created_at", "decided_at", "decision_note",
+        ]  # fmt: skip
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "id": {"type": "integer"},
+                "list": {"type": "string"},
+                "number": {"type": "integer"},
+                "matter": {"type": "string"},
+            },
+        }
+    )
+    def get_list_item(self, obj):
+        item = obj.list_item
+        if item is None:
+            return None
+        return {"id": item.pk, "list": item.kind, "number": item.number, "matter": item.matter}
+
+
+class TaskAdmissionInput(serializers.Serializer):
+    department = serializers.SlugField(help_text="code of the department pushing the task down")
+    area = serializers.CharField(max_length=21, help_text="code of the street or community")
+    matter = serializers.CharField(max_length=200)
+    detail = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    due = serializers.DateField(required=False, allow_null=True, default=None)
+    list_item = serializers.IntegerField(required=False, allow_null=True, default=None)
+    basis = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class DecisionInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class BasisInput(serializers.Serializer):
+    basis = serializers.CharField(max_length=300)
+
+
+class TaskAdmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """准入: tasks departments push down to streets and communities, checked against the
+    lists; the district's administrators decide the exceptions."""
+
+    serializer_class = TaskAdmissionSerializer
+    filterset_fields = ["state"]
+
+    def get_queryset(self):
+        return admissions.admissions(user=self.request.user)
+
+    @_answers(TaskAdmissionSerializer, request=TaskAdmissionInput, code=201)
+    def create(self, request, *args, **kwargs):
+        data = TaskAdmissionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = dict(data.validated_data)
+        department = (
+            admissions.pushing_departments(request.user).filter(code=data.pop("department")).first()
+        )
+        if department is None:
+            raise serializers.ValidationError(
+                {"department": [_("Choose a department you work for.")]}
+            )
+        area = admissions.target_areas(department).filter(code=data.pop("area")).first()
+        if area is None:
+            raise serializers.ValidationError(
+                {"area": [_("Choose a street or community of the department's district.")]}
+            )
+        admission = admissions.task_admission_submit(
+            actor=request.user, department_id=department.pk, area_id=area.pk,
+            list_item_id=data.pop("list_item"), **data,
+        )  # fmt: skip
+        return Response(TaskAdmissionSerializer(admission).data, status=201)
+
+    @_answers(TaskAdmissionSerializer, request=BasisInput)
+    @action(detail=True, methods=["post"], url_path="ask-approval", serializer_class=BasisInput)
+    def ask_approval(self, request, pk=None, format=None):
+        data = BasisInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        admission = self.get_object()
+        return Response(TaskAdmissionSerializer(_call(lambda: admissions.task_admission_ask_approval(
+            actor=request.user, admission_id=admission.pk, basis=data.validated_data["basis"],
+        ))).data)  # fmt: skip
+
+    @_answers(TaskAdmissionSerializer, request=DecisionInput)
+    @action(detail=True, methods=["post"], serializer_class=DecisionInput)
+    def decide(self, request, pk=None, format=None):
+        data = DecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        admission = self.get_object()
+        return Response(TaskAdmissionSerializer(_call(lambda: admissions.task_admission_decide(
+            actor=request.user, admission_id=admission.pk, **data.validated_data,
+        ))).data)  # fmt: skip

@@ -15,5 +15,6 @@ router.register("demand-lists", api.DemandListViewSet, basename="demand-list")
 router.register("problem-lists", api.ProblemListViewSet, basename="problem-list")
 router.register("service-items", api.ServiceItemViewSet, basename="service-item")
 router.register("joint-meetings", api.MeetingViewSet, basename="joint-meeting")
+router.register("task-admissions", api.TaskAdmissionViewSet, basename="task-admission")
 router.register("ledger-items", api.LedgerItemViewSet, basename="ledger-item")
 urlpatterns = router.urls

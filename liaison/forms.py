@@ -463,3 +463,39 @@ class MeetingForm(ScopedForm):
         "service_items": "service_items",
         "ledger_items": "ledger_items",
     }
+
+
+# --- task admission (准入) ---------------------------------------------------------------------
+class TaskAdmissionForm(ScopedForm):
+    """A department records a task it pushes down to a street or community."""
+
+    department = forms.ModelChoiceField(
+        queryset=None,
+        label=_("From department"),
+        error_messages=_refused(_("Choose a department you work for.")),
+    )
+    area = forms.ModelChoiceField(
+        queryset=None,
+        label=_("To street or community"),
+        error_messages=_refused(_("Choose a street or community of the district.")),
+    )
+    matter = forms.CharField(max_length=200, required=False, label=_("Task"))
+    detail = forms.CharField(max_length=2000, required=False, label=_("Details"))
+    due = forms.DateField(required=False, label=_("To be done by"))
+    list_item = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Under list item"),
+        error_messages=_refused(_("No such item on the district's lists.")),
+    )
+    basis = forms.CharField(
+        max_length=300,
+        required=False,
+        label=_("Basis for an exception"),
+        help_text=_(
+            "Only for a task that is not on the lists: the central deployment or provincial "
+            "rule that requires it. The district's administrators then decide."
+        ),
+    )
+
+    choices_from = {"departments": "department", "areas": "area", "items": "list_item"}

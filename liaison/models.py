@@ -1,10 +1,7 @@
-"""Departments of a district and the lists that say who does what (GLOSSARY: Departments).
-
-The duty list maps a matter to its lead department (主体责任) and cooperating ones (配合责任),
-per district (seed 001: 历下's 81-item 属地管理事项清单). A matter is named by the code of a
-case category (``category_code``): the list is a document of the district, kept as codes so
-that this app needs nothing from the case workflow above it.
-"""
+"""The links between levels (GLOSSARY: Departments and the links between levels): cadres in
+blocks, household leaders, dual registration and wishes, joint responsibility, the
+quarterly lists, joint meetings, the livelihood ledger, and the tasks departments push down
+to streets and communities (准入)."""
 
 from __future__ import annotations
 
@@ -14,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from blocks.models import Area, Department
+from events.models import StreetDutyItem
 from governance.fields import EncryptedTextField
 
 
@@ -800,3 +798,69 @@ class JointMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_on} {self.title}"
+
+
+# --- task admission (准入, seeds 000 and 001) ------------------------------------------------
+class TaskAdmission(models.Model):
+    """A task a department pushes down to a street or a community (交办事项), checked against
+    the lists of what may be asked of it (``events.StreetDutyItem``). On the lists: admitted.
+    Not on them: refused, citing the rule — unless the department gives the basis (a central
+    deployment, a provincial rule) and the district approves it (准入审批). 雨湖 (seed 000):
+    matters not on the street's lists may not be pushed onto the street; 历下 (seed 001): a
+    department may not hand down the duties the duty list gives to itself."""
+
+    class State(models.TextChoices):
+        ADMITTED = "admitted", _("admitted: on the lists")
+        REFUSED = "refused", _("refused")
+        AWAITING_APPROVAL = "awaiting_approval", _("waiting for the district's approval")
+        APPROVED = "approved", _("admitted by the district's approval")
+        REJECTED = "rejected", _("approval refused")
+
+    ACCEPTED_STATES = (State.ADMITTED, State.APPROVED)
+
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="task_admissions",
+        verbose_name=_("from department"),
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="task_admissions", verbose_name=_("to")
+    )
+    area_code = models.CharField(max_length=21, editable=False)
+    matter = models.CharField(_("task"), max_length=200)
+    detail = models.TextField(_("details"), max_length=2000, blank=True)
+    due = models.DateField(_("to be done by"), null=True, blank=True)
+    list_item = models.ForeignKey(
+        StreetDutyItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("under list item"),
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices)
+    # Why it was admitted or refused: the rule the check applied, in the user's language.
+    rule = models.CharField(_("rule applied"), max_length=300)
+    basis = models.CharField(_("basis for an exception"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("pushed at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("task admission (准入)")
+        verbose_name_plural = _("task admissions (准入)")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["area_code", "state"], name="admission_area_state_idx"),
+            models.Index(fields=["department", "created_at"], name="admission_dept_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} → {self.area}: {self.matter}"

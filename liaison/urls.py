@@ -60,5 +60,7 @@ urlpatterns = [
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/export.xlsx", views.ledger_export, name="ledger_export"),
     path("ledger/<int:item_id>/", views.ledger_item, name="ledger_item"),
+    path("admissions/", views.admissions_page, name="admissions"),
+    path("admissions/<int:admission_id>/", views.admission_detail, name="admission_detail"),
     path("public/ledger/<str:street_code>/", views.public_ledger, name="public_ledger"),
 ]

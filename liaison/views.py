@@ -18,15 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from blocks.access import scope_for
+from blocks.access import scope_for, under_q
 from blocks.models import Area
 from events.actions import form_errors
+from events.models import StreetDutyItem
 from governance import ratelimit
 from governance.audit import audit
 from governance.errors import page_act
 from governance.models import AuditEntry
 from governance.privacy import mask_phone, mask_phones_in_text
-from liaison import exports, selectors, services
+from liaison import admissions, exports, selectors, services
 from liaison.forms import (
     ActionForm,
     CadreLinkForm,
@@ -52,6 +53,7 @@ from liaison.forms import (
     ProblemForm,
     ProblemListOpenForm,
     ReasonForm,
+    TaskAdmissionForm,
     VisitForm,
     WishAssignForm,
     WishForm,
@@ -62,6 +64,7 @@ from liaison.models import (
     LedgerItem,
     QuarterState,
     ServiceItem,
+    TaskAdmission,
     VisitFinding,
     Wish,
     current_quarter,
@@ -1075,3 +1078,105 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
         selectors.ledger_items(user=request.user).filter(year=year).order_by("area_code", "number")
     )
     return _export(request, "livelihood_ledger", year, lambda: exports.ledger_workbook(rows, year))
+
+
+# --- task admission (准入) ---------------------------------------------------------------------
+def _admission_choices(user) -> dict:
+    departments = admissions.pushing_departments(user).select_related("district")
+    districts = {d.district_id for d in departments}
+    return {
+        "departments": departments,
+        "areas": Area.objects.filter(
+            under_q(tuple(sorted({d.district.code for d in departments}))),
+            level__in=(Area.Level.STREET, Area.Level.COMMUNITY),
+            closed_on__isnull=True,
+        ).order_by("code"),
+        "items": StreetDutyItem.objects.filter(district_id__in=districts).order_by(
+            "kind", "number"
+        ),
+    }
+
+
+@login_required
+def admissions_page(request: HttpRequest) -> HttpResponse:
+    choices = _admission_choices(request.user)
+    if request.method == "POST":
+        form = TaskAdmissionForm(request.POST, **choices)
+        if not _valid(request, form):
+            return redirect("liaison:admissions")
+        data = form.cleaned_data
+        done = page_act(
+            request,
+            lambda: admissions.task_admission_submit(
+                actor=request.user,
+                department_id=data["department"].pk,
+                area_id=data["area"].pk,
+                matter=data["matter"],
+                detail=data["detail"],
+                due=data["due"],
+                list_item_id=data["list_item"].pk if data["list_item"] else None,
+                basis=data["basis"],
+            ),  # fmt: skip
+            _("Task recorded."),
+        )
+        if done.ok:
+            return redirect("liaison:admission_detail", admission_id=done.value.pk)
+        return redirect("liaison:admissions")
+    rows = admissions.admissions(user=request.user)
+    state = request.GET.get("state")
+    if state in TaskAdmission.State.values:
+        rows = rows.filter(state=state)
+    return render(
+        request,
+        "liaison/admissions.html",
+        {
+            **choices,
+            "rows": rows[:300],
+            "states": TaskAdmission.State.choices,
+            "state": state,
+            "awaiting": [
+                a
+                for a in admissions.admissions(user=request.user).filter(
+                    state=TaskAdmission.State.AWAITING_APPROVAL
+                )[:100]
+                if admissions.may_approve(request.user, a)
+            ],
+        },
+    )
+
+
+@login_required
+def admission_detail(request: HttpRequest, admission_id: int) -> HttpResponse:
+    admission = _get(admissions.admissions(user=request.user), pk=admission_id)
+    pushes = admission.department in admissions.pushing_departments(request.user)
+    approves = admissions.may_approve(request.user, admission)
+    if request.method == "POST":
+        what = _action(request, ("ask_approval", "approve", "reject"))
+        form = NoteForm(request.POST)
+        if _valid(request, form):
+            note = form.cleaned_data["note"]
+            if what == "ask_approval":
+                act = lambda: admissions.task_admission_ask_approval(  # noqa: E731
+                    actor=request.user, admission_id=admission.pk, basis=note
+                )
+                message = _("Sent to the district for approval.")
+            else:
+                act = lambda: admissions.task_admission_decide(  # noqa: E731
+                    actor=request.user, admission_id=admission.pk,
+                    approve=what == "approve", note=note,
+                )  # fmt: skip
+                message = _("Decision recorded.")
+            page_act(request, act, message)
+        return redirect("liaison:admission_detail", admission_id=admission.pk)
+    State = TaskAdmission.State
+    return render(
+        request,
+        "liaison/admission_detail.html",
+        {
+            "admission": admission,
+            "may_ask": pushes
+            and admission.state == State.REFUSED
+            and admissions.check(admission.area, admission.list_item)[1],
+            "may_decide": approves and admission.state == State.AWAITING_APPROVAL,
+        },
+    )

@@ -48,6 +48,7 @@ def liaison_tabs(context) -> dict:
         "problems": street or watcher or bool(scope.department_ids),
         "ledger": watcher or block or bool(scope.department_ids),
         "groups": watcher or block,
+        "admissions": watcher or block or street or bool(scope.department_ids),
     }
 
 
