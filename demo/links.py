@@ -12,7 +12,7 @@ from django.utils import timezone
 from blocks.models import Area, Department, DepartmentMember, Posting
 from demo.territory import person_names, phone_numbers
 from events.models import Category, DutyItem, Event, StreetDutyItem
-from liaison import selectors, services
+from liaison import admissions, selectors, services
 from liaison.models import CadreLink, DeployedCadre, JointGroupEvaluation, current_quarter
 
 DEPARTMENTS = [
@@ -121,6 +121,7 @@ OTHER_DUTIES = [
     ("违规养殖污染的查处", "sthj", ["cgzf"]),
     ("城市绿化养护", "cgzf", []),
     ("公共厕所的建设和管理", "cgzf", []),
+    ("集中供热设施运行和供热质量的监管", "zjj", ["scjg"]),
 ]
 STREET_OWN = [
     "网格化服务管理",
@@ -183,6 +184,74 @@ STREET_COOPERATION = [
     "经济普查",
 ]
 
+# The communities' three lists (雨湖, seed 000: 20 依法自治事项, 30 依法协助政府工作事项, 8 负面事项).
+COMMUNITY_SELF = [
+    "召开居民会议，讨论决定涉及全体居民利益的重要事项",
+    "制定和修改居民公约、居民自治章程",
+    "办理本居住地区居民的公共事务和公益事业",
+    "调解民间纠纷",
+    "组织群防群治，维护社区治安",
+    "开展社区文化、体育、娱乐活动",
+    "组织居民开展志愿服务",
+    "开展社区环境卫生自治管理",
+    "居务公开、财务公开",
+    "选举、罢免居民委员会成员",
+    "向政府反映居民意见、要求和建议",
+    "指导业主委员会、物业服务企业开展工作",
+    "组织开展邻里互助",
+    "管理社区公共设施和集体资产",
+    "开展社区议事协商",
+    "组织居民参与社区规划和建设",
+    "开展移风易俗和文明创建",
+    "开展家庭教育和青少年关爱活动",
+    "组织开展社区慈善活动",
+    "建立和管理居民小组",
+]
+COMMUNITY_ASSIST = [
+    "协助开展人口普查、经济普查等统计调查",
+    "协助做好社会救助申请受理和入户调查",
+    "协助开展城乡居民养老保险参保登记",
+    "协助开展城乡居民医疗保险参保动员",
+    "协助开展就业失业登记和就业援助",
+    "协助开展优抚安置和退役军人服务",
+    "协助开展残疾人服务",
+    "协助开展老年人服务和高龄津贴申领",
+    "协助开展人口家庭服务",
+    "协助开展食品安全宣传和信息报告",
+    "协助开展安全生产宣传和隐患报告",
+    "协助开展消防安全宣传和隐患排查",
+    "协助开展防汛抗旱和自然灾害应急",
+    "协助开展公共卫生和疾病预防",
+    "协助开展爱国卫生运动",
+    "协助开展禁毒宣传",
+    "协助开展法治宣传和人民调解",
+    "协助做好社区矫正和安置帮教",
+    "协助开展流动人口和出租房屋信息登记",
+    "协助开展征兵宣传动员",
+    "协助开展国防教育和民兵工作",
+    "协助做好义务教育控辍保学",
+    "协助做好未成年人保护",
+    "协助做好妇女儿童权益保护",
+    "协助开展垃圾分类宣传",
+    "协助开展违法建设巡查报告",
+    "协助开展文明城市创建",
+    "协助做好信访矛盾排查化解",
+    "协助开展反诈宣传",
+    "协助开展政策宣传和民意收集",
+]
+COMMUNITY_NEGATIVE = [
+    "行政执法事项（罚款、强制拆除等）", "招商引资、协税护税任务", "拆迁拆违的具体实施",
+    "经济发展指标考核", "未经批准的达标评比和示范创建", "出具无法定依据的证明",
+    "部门职责范围内的审批和检查", "以签订“责任状”等形式转嫁的部门任务",
+]  # fmt: skip
+LISTS = (
+    (StreetDutyItem.Kind.OWN, STREET_OWN),
+    (StreetDutyItem.Kind.COOPERATION, STREET_COOPERATION),
+    (StreetDutyItem.Kind.COMMUNITY_SELF, COMMUNITY_SELF),
+    (StreetDutyItem.Kind.COMMUNITY_ASSIST, COMMUNITY_ASSIST),
+    (StreetDutyItem.Kind.COMMUNITY_NEGATIVE, COMMUNITY_NEGATIVE),
+)
+
 
 def seed_liaison(*, district: Area) -> int:
     """Create the district's departments (each with its liaison officer, 报到联络员) and
@@ -213,26 +282,22 @@ def seed_liaison(*, district: Area) -> int:
             )  # fmt: skip
             item.cooperating.set([by_code[c] for c in cooperating])
             created += 1
-    if not StreetDutyItem.objects.filter(district=district).exists():
-        # The street handles small matters itself: these categories are on its own list.
-        own_codes = {"群众诉求首接办理": "other-misc", "困难群众走访": "service-elderly"}
-        for kind, names in (
-            (StreetDutyItem.Kind.OWN, STREET_OWN),
-            (StreetDutyItem.Kind.COOPERATION, STREET_COOPERATION),
-        ):
-            StreetDutyItem.objects.bulk_create(
-                StreetDutyItem(
-                    district=district,
-                    kind=kind,
-                    number=n,
-                    matter=name,
-                    category_code=own_codes.get(name, "")
-                    if kind == StreetDutyItem.Kind.OWN
-                    else "",
-                )  # fmt: skip
-                for n, name in enumerate(names, start=1)
-            )
-            created += len(names)
+    # The street handles small matters itself: these categories are on its own list.
+    own_codes = {"群众诉求首接办理": "other-misc", "困难群众走访": "service-elderly"}
+    for kind, names in LISTS:
+        if StreetDutyItem.objects.filter(district=district, kind=kind).exists():
+            continue
+        StreetDutyItem.objects.bulk_create(
+            StreetDutyItem(
+                district=district,
+                kind=kind,
+                number=n,
+                matter=name,
+                category_code=own_codes.get(name, "") if kind == StreetDutyItem.Kind.OWN else "",
+            )  # fmt: skip
+            for n, name in enumerate(names, start=1)
+        )
+        created += len(names)
     return created
 
 
@@ -558,4 +623,46 @@ def seed_links(*, district: Area, rng: random.Random, password: str | None = Non
                "研究老旧小区加装电梯和停车难问题。",
         service_item_ids=[i.pk for i in items], ledger_item_ids=[i.pk for i in ledger_items[:2]],
     )  # fmt: skip
+    counts["admissions"] = seed_admissions(
+        district=district, street=demo_street, departments=departments, officers=officers, now=now
+    )
     return counts
+
+
+# Tasks departments pushed down to the demo street and its first community (准入): on the
+# lists, not on them, and one with a basis the district admitted.
+ADMISSIONS = [
+    ("zjj", "street", ("cooperation", "房屋安全排查"), "老旧小区房屋安全隐患排查", ""),
+    ("xf", "community", ("community_assist", "协助开展消防安全宣传和隐患排查"), "冬季消防安全入户宣传", ""),
+    ("rsj", "community", ("community_assist", "协助开展就业失业登记和就业援助"), "零就业家庭摸底登记", ""),
+    ("scjg", "street", None, "辖区企业年报催报", ""),
+    ("cgzf", "community", ("community_negative", "行政执法事项（罚款、强制拆除等）"), "协助拆除违章搭建", ""),
+    ("mzj", "street", None, "第五次全国经济普查入户登记", "国务院第五次全国经济普查部署"),
+    ("wjj", "community", None, "居民健康档案电子化补录", "省卫健委文件要求"),
+]  # fmt: skip
+
+
+def seed_admissions(*, district: Area, street: Area, departments: dict, officers: dict, now) -> int:
+    """Through the service a department uses, so the demo's rows obey its rules."""
+    community = street.children.filter(level=Area.Level.COMMUNITY).order_by("code").first()
+    admin = _actor(district.code, Posting.Role.ADMINISTRATOR)
+    items = {
+        (i.kind, i.matter): i for i in StreetDutyItem.objects.filter(district=district)
+    }  # fmt: skip
+    made = 0
+    for index, (code, to, item, matter, basis) in enumerate(ADMISSIONS):
+        if code not in officers:
+            continue
+        admission = admissions.task_admission_submit(
+            actor=officers[code], department_id=departments[code].pk,
+            area_id=(street if to == "street" else community).pk, matter=matter,
+            list_item_id=items[item].pk if item else None, basis=basis,
+            due=timezone.localdate(now) + timedelta(days=30), now=now - timedelta(days=index),
+        )  # fmt: skip
+        made += 1
+        if basis and admin is not None and index == 5:
+            admissions.task_admission_decide(
+                actor=admin, admission_id=admission.pk, approve=True, now=now,
+                note="属中央统一部署，准予交办",
+            )  # fmt: skip
+    return made
