@@ -26,6 +26,9 @@ ROSTER_EDITING_ROLES = frozenset({Role.STREET_ADMIN, Role.ADMINISTRATOR})
 BLOCK_TEAM_ROLES = frozenset(Posting.BLOCK_TEAM_ROLES)
 # Watch the street's and the district's lists without a desk: leaders, administrators.
 WATCHING_ROLES = frozenset({Role.LEADER, Role.ADMINISTRATOR})
+# 督办 (DESIGN §3, §6): district and street leaders over their area, a block's supervisor over
+# the block. For a leader it is the one write they have; it moves no case.
+SUPERVISING_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR})
 DISTRICT_CODE_LENGTH = Area.CODE_LENGTH[Area.Level.DISTRICT]
 
 
@@ -109,6 +112,10 @@ class Scope:
 
     def can_act_for_department(self, department_id: int) -> bool:
         return department_id in self.department_ids
+
+    def can_supervise(self, code: str) -> bool:
+        """Put a case of area ``code`` under 督办 (a yellow or red card)."""
+        return self.covers(code, SUPERVISING_ROLES)
 
     def can_edit_roster(self, code: str) -> bool:
         return self.covers(code, ROSTER_EDITING_ROLES)

@@ -1,5 +1,6 @@
 """``GET /api/stats/summary/?area=<code>&from=<date>&to=<date>``: every measure of an area
-and period under the glossary's names, each rate with its numerator and denominator."""
+and period under the glossary's names, each rate with its numerator and denominator, and
+how current they are (``as_of``, ``rolled_up_at``, ``behind``, ``pending_cells``)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboards import board, rollup
-from dashboards.selectors import LATEST_DAY, MAX_CUSTOM_DAYS, period_for, visible_area
+from dashboards import board
+from dashboards.selectors import LATEST_DAY, MAX_CUSTOM_DAYS, Reader, period_for, visible_area
 
 
 class SummaryQuery(serializers.Serializer):
@@ -72,11 +73,14 @@ class StatsSummaryView(APIView):
         period = period_for(
             "custom" if start else "month", today=timezone.localdate(now), start=start, end=end
         )
+        reader = Reader(code=area.code, period=period, now=now)
         body = {
             "area": {"code": area.code, "name": area.name, "level": area.level},
             "from": period.start.isoformat(),
             "to": period.last_day.isoformat(),
-            "as_of": rollup.as_of(),
-            **board.summary(code=area.code, period=period, now=now),
+            # The numbers are the summary plus every change since, or (``behind``: the
+            # roll-up far behind) counted from the cases: current as of the answer.
+            **reader.freshness(),
+            **board.summary(reader=reader),
         }
         return Response(body)

@@ -44,7 +44,12 @@ class StatCounts(models.Model):
     parts_dispatched = models.BigIntegerField(default=0)
     parts_reported_on_time = models.BigIntegerField(default=0)
     parts_returned = models.BigIntegerField(default=0)
-    response_seconds = models.BigIntegerField(default=0)
+    resident_requests = models.BigIntegerField(default=0)
+    resident_accepted = models.BigIntegerField(default=0)
+    resident_accepted_in_time = models.BigIntegerField(default=0)
+    supervised = models.BigIntegerField(default=0)
+    supervised_on_time = models.BigIntegerField(default=0)
+    resident_response_seconds = models.BigIntegerField(default=0)
     resolve_seconds = models.BigIntegerField(default=0)
     parts_reported_in = models.BigIntegerField(default=0)
     report_in_seconds = models.BigIntegerField(default=0)
@@ -174,7 +179,7 @@ class ScoringSettings(models.Model):
         limit_choices_to={"level": "district"},
         verbose_name=_("district"),
     )
-    response_weight = models.FloatField(_("weight of the response rate"), default=1.0)
+    response_weight = models.FloatField(_("weight of the report-in rate"), default=1.0)
     resolution_weight = models.FloatField(_("weight of the resolution rate"), default=1.0)
     satisfaction_weight = models.FloatField(_("weight of the satisfaction rate"), default=1.0)
     street_share = models.FloatField(

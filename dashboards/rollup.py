@@ -38,7 +38,15 @@ logger = logging.getLogger(__name__)
 
 LEVELS = (("district", 6), ("street", 9), ("community", 12), ("block", 15))
 LEVEL_OF_LENGTH = {length: level for level, length in LEVELS}
-DIMS = {"": None, "category": "category_id", "channel": "channel", "priority": "priority"}
+DIMS = {
+    "": None,
+    "category": "category_id",
+    "channel": "channel",
+    "priority": "priority",
+    "reason": "whistle_reason",
+}
+# A dimension kept for some cases only: whistle reasons for the cases whistled up.
+DIM_CASES = {"reason": ~Q(whistle_reason="")}
 BATCH = 400  # block-days recomputed per statement
 LOCK_KEY = 7_302_001  # pg advisory lock: one roll-up at a time
 
@@ -83,7 +91,8 @@ def block_rows(events, *, now: datetime) -> list[StatCell]:
     rows: list[StatCell] = []
     for dim, field in DIMS.items():
         by = ["area_code", ("day", _local_day("created_at"))] + ([field] if field else [])
-        for r in grouped_event_counts(events, by=by, now=now):
+        cases = events.filter(DIM_CASES[dim]) if dim in DIM_CASES else events
+        for r in grouped_event_counts(cases, by=by, now=now):
             rows.append(_row(r["area_code"], "d", r["day"], dim, r.get(field), r))
     by = ["event__area_code", ("day", _local_day("event__created_at")), "department_id"]
     for r in grouped_department_counts(parts_of(events), by=by):
@@ -307,7 +316,8 @@ def _rebuild_in_sql(events, *, area_code: str, now: datetime) -> None:
     event_names = set(count_expressions(now))
     for dim, field in DIMS.items():
         by = ["area_code", ("day", _local_day("created_at"))] + ([field] if field else [])
-        qs = grouped_event_queryset(events, by=by, now=now)
+        cases = events.filter(DIM_CASES[dim]) if dim in DIM_CASES else events
+        qs = grouped_event_queryset(cases, by=by, now=now)
         _insert_select(qs, names=event_names, code="area_code", day="day", key=field, dim=dim)
     by = [("code", Substr("event__area_code", 1, 21)), ("day", _local_day("event__created_at")),
           "department_id"]  # fmt: skip

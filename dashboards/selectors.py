@@ -24,16 +24,16 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from blocks.access import scope_for
-from blocks.models import Area, Department
+from blocks.models import Area, Department, Posting
 from dashboards.models import (
     DirtyCell,
     ScoringSettings,
     StatCell,
     StreetDepartmentEvaluation,
 )
-from dashboards.rollup import LEVELS, block_rows, cells_q, day_bounds
+from dashboards.rollup import LEVELS, as_of, block_rows, cells_q, day_bounds
 from events import stats
-from events.models import Category, Channel, Event, Priority
+from events.models import Category, Channel, Event, Priority, WhistleReason
 from events.selectors import event_queryset
 
 PERIODS = (
@@ -127,11 +127,12 @@ def scoring_for(code: str) -> stats.Scoring:
     if row is None:
         return stats.Scoring()
     return stats.Scoring(
-        response=row.response_weight,
+        report_in=row.response_weight,
         resolution=row.resolution_weight,
         satisfaction=row.satisfaction_weight,
         street_share=row.street_share,
         basically_satisfied=row.basically_satisfied_factor,
+        min_cases=row.min_cases,
     )
 
 
@@ -153,6 +154,10 @@ class Reader:
     cases with the same formulas, and replace their summary rows. The delta is a handful of
     block-days (what changed in the last half minute), so a read costs the same whatever
     the number of cases, and every number is current.
+
+    Far behind (more than ``MAX_DELTA_CELLS`` block-days waiting: the roll-up stopped, or a
+    migration marked everything), the summary is not read at all: every number of the area
+    and period is computed from its cases (slower, never short), and ``behind`` says so.
     """
 
     MAX_DELTA_CELLS = 2000
@@ -160,6 +165,7 @@ class Reader:
     def __init__(self, *, code: str, period: Period, now: datetime):
         self.code, self.period, self.now = code, period, now
         self.behind = False
+        self.pending = 0  # block-days of the area and period waiting for the roll-up
         self._delta: list[tuple[StatCell, int]] | None = None
 
     # --- which summary rows ---------------------------------------------------------
@@ -178,8 +184,13 @@ class Reader:
             )
         return Q(grain="d", bucket__gte=start, bucket__lt=end)
 
+    def _summary(self) -> QuerySet[StatCell]:
+        """The summary rows, or none when far behind (then the delta is every case)."""
+        self.delta()
+        return StatCell.objects.none() if self.behind else StatCell.objects.all()
+
     def _rows(self, **filters) -> QuerySet[StatCell]:
-        return StatCell.objects.filter(self.bucket_q(), **filters)
+        return self._summary().filter(self.bucket_q(), **filters)
 
     def delta(self) -> list[tuple[StatCell, int]]:
         """Block-day rows to add (+1, fresh from the cases) and to take away (−1, the
@@ -187,20 +198,26 @@ class Reader:
         if self._delta is not None:
             return self._delta
         start, end = self.period.start, self.period.end
-        limit = self.MAX_DELTA_CELLS + 1
-        marked = (
-            DirtyCell.objects.filter(area_code__startswith=self.code, day__gte=start, day__lt=end)
-            .values_list("area_code", "day")
-            .distinct()[:limit]
-        )
+        marked = DirtyCell.objects.filter(
+            area_code__startswith=self.code, day__gte=start, day__lt=end
+        ).values_list("area_code", "day")
         due = StatCell.objects.filter(
             level="block", grain="d", dim="", next_due_at__lte=self.now,
             area_code__startswith=self.code, bucket__gte=start, bucket__lt=end,
-        ).values_list("area_code", "bucket")[:limit]  # fmt: skip
-        pairs = sorted(set(marked) | set(due))
-        # Far behind (the roll-up is not running): read what can be read, and say so.
+        ).values_list("area_code", "bucket")  # fmt: skip
+        limit = self.MAX_DELTA_CELLS + 1
+        pairs = sorted(set(marked.distinct()[:limit]) | set(due[:limit]))
         self.behind = len(pairs) > self.MAX_DELTA_CELLS
-        pairs = pairs[: self.MAX_DELTA_CELLS]
+        if self.behind:
+            # Too much to patch block-day by block-day: every number from the cases.
+            self.pending = len(set(marked.distinct()) | set(due))
+            first, last = self.period.bounds
+            cases = Event.objects.filter(
+                area_code__startswith=self.code, created_at__gte=first, created_at__lt=last
+            )
+            self._delta = [(row, 1) for row in block_rows(cases, now=self.now)]
+            return self._delta
+        self.pending = len(pairs)
         self._delta = []
         if pairs:
             fresh = block_rows(Event.objects.filter(cells_q(pairs)), now=self.now)
@@ -271,17 +288,13 @@ class Reader:
         grain = "d" if self.period.days <= 62 else "m"
         start, end = self.period.start, self.period.end
         if grain == "d":
-            rows = StatCell.objects.filter(
+            rows = self._summary().filter(
                 area_code=self.code, dim="", grain="d", bucket__gte=start, bucket__lt=end
             )
             out = self._grouped(rows, "bucket")
             self._apply(out, dim="", key=lambda row: row.bucket)
         else:
-            rows = (
-                StatCell.objects.filter(area_code=self.code, dim="")
-                .filter(self.bucket_q())
-                .annotate(month=TruncMonth("bucket"))
-            )
+            rows = self._rows(area_code=self.code, dim="").annotate(month=TruncMonth("bucket"))
             out = self._grouped(rows, "month")
             self._apply(out, dim="", key=lambda row: row.bucket.replace(day=1))
         # Every bucket of the period, empty ones too, so the line does not skip days.
@@ -290,6 +303,18 @@ class Reader:
             buckets.append(cursor)
             cursor = cursor + timedelta(days=1) if grain == "d" else _next_month(cursor)
         return grain, [(b, out.get(b, _empty())) for b in buckets]
+
+    def freshness(self) -> dict:
+        """How current the numbers are: ``as_of`` the moment they describe (the summary plus
+        every change since, or the cases themselves), the last roll-up, and whether the
+        roll-up is so far behind that they were computed from the cases."""
+        self.delta()
+        return {
+            "as_of": self.now,
+            "rolled_up_at": as_of(),
+            "behind": self.behind,
+            "pending_cells": self.pending,
+        }
 
     def overdue_cases(self, *, user, limit: int = 20) -> list[Event]:
         """Overdue open cases of the period, most overdue first: found through the summary
@@ -325,6 +350,8 @@ def dim_labels(dim: str, keys: Iterable[str]) -> dict[str, str]:
         return {k: str(Channel(k).label) if k in Channel.values else k for k in keys}
     if dim == "priority":
         return {k: str(Priority(k).label) if k in Priority.values else k for k in keys}
+    if dim == "reason":
+        return {k: str(WhistleReason(k).label) if k in WhistleReason.values else k for k in keys}
     ids = [int(k) for k in keys if str(k).isdigit()]
     return {
         str(c.pk): c.full_name for c in Category.objects.filter(pk__in=ids).select_related("parent")
@@ -358,33 +385,88 @@ def department_ranking(
     *, code: str, counts: Mapping[int, Mapping[str, int]], scoring: stats.Scoring,
     two_way: Mapping[int, float],
 ) -> list[dict]:  # fmt: skip
-    """一事一考: the departments with parts in the area's cases, by composite score."""
+    """一事一考: the departments with parts in the area's cases, by composite score.
+
+    A department the street has not scored in the period has no composite (待评价,
+    ``awaiting_street_score``) and ranks after the evaluated ones, by its case score; one
+    with fewer cases than the district's ``min_cases`` is marked ``small_sample``."""
     names = dict(Department.objects.filter(district__code=code[:6]).values_list("pk", "name"))
     weights = scoring.rate_weights
     ranking = []
     for dept_id in set(counts) | set(two_way):
         c = counts.get(dept_id) or _empty()
+        street = stats.street_score(c, two_way.get(dept_id))
         ranking.append(
             {
                 "department_id": dept_id,
                 "name": names.get(dept_id, str(dept_id)),
                 "counts": c,
+                "cases": c["new"],
                 "parts": c["parts_dispatched"],
-                "response_rate": stats.response_rate(c, weights).as_dict(),
+                "report_in_rate": stats.report_in_rate(c, weights).as_dict(),
                 "resolution_rate": stats.resolution_rate(c, weights).as_dict(),
                 "satisfaction_rate": stats.satisfaction_rate(c, weights).as_dict(),
                 "return_rate": stats.return_rate(c, weights).as_dict(),
+                "supervised": c["supervised"],
+                "supervised_on_time_rate": stats.supervised_on_time_rate(c, weights).as_dict(),
                 "avg_report_in_hours": stats.avg_report_in_hours(c, weights).value,
                 "case_score": stats.case_score(c, scoring),
-                "street_score": stats.street_score(c, two_way.get(dept_id)),
+                "street_score": street,
                 "two_way_score": two_way.get(dept_id),
                 "composite": stats.composite_score(c, scoring, two_way.get(dept_id)),
+                "awaiting_street_score": street is None,
+                "small_sample": c["new"] < scoring.min_cases,
             }
         )
-    ranking.sort(key=lambda r: (r["composite"] is None, -(r["composite"] or 0), r["name"]))
+    ranking.sort(
+        key=lambda r: (
+            r["composite"] is None,
+            -(r["composite"] if r["composite"] is not None else r["case_score"] or 0),
+            r["name"],
+        )
+    )
     for place, row in enumerate(ranking, 1):
         row["rank"] = place
     return ranking
+
+
+def block_response_by_governor(*, block: Area, period: Period, now: datetime) -> list[dict]:
+    """15分钟响应率 and 平均响应时长 of each governor the block had in the period: the
+    residents' requests logged in the block while they held it. A posting's ``ended_on``
+    is the handover day, the successor's first (blocks.services: ended, then posted), so
+    it is not the leaver's. A handful of one block's cases: counted from the cases."""
+    postings = (
+        Posting.objects.filter(area=block, role=Posting.Role.GOVERNOR, started_on__lt=period.end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=period.start))
+        .select_related("user")
+        .order_by("started_on", "pk")
+    )
+    rows = []
+    for posting in postings:
+        first = max(period.start, posting.started_on)
+        end = min(period.end, posting.ended_on or period.end)
+        if end <= first:
+            continue  # posted and replaced on the same day
+        served = Period("custom", first, end)
+        start_at, end_at = served.bounds
+        counts = stats.event_counts(
+            Event.objects.filter(
+                area_code=block.code, created_at__gte=start_at, created_at__lt=end_at
+            ),
+            now=now,
+        )
+        rows.append(
+            {
+                "name": posting.user.get_full_name() or posting.user.get_username(),
+                "from": first,
+                "to": served.last_day,
+                "current": posting.ended_on is None,
+                "block_response_rate": stats.block_response_rate(counts).as_dict(),
+                "avg_response_minutes": stats.avg_response_minutes(counts).as_dict(),
+                "link": case_list_url(code=block.code, period=served, measure="resident_requests"),
+            }
+        )
+    return rows
 
 
 def case_list_url(*, code: str, period: Period, measure: str = "", **extra) -> str:

@@ -25,6 +25,8 @@ from events.models import (
     Deadline,
     Event,
     HandlerLevel,
+    Rating,
+    RatingSource,
     Satisfaction,
     Status,
     TimelineEntry,
@@ -42,7 +44,8 @@ SATISFACTION = (
 
 
 def _plan(*, number: str, block: Area, category: Category, now: datetime, rng: random.Random):
-    """One case: the event row's values, its clocks and its timeline."""
+    """One case: the event row's values, its clocks, its timeline (at, action, from, to and
+    the entry's data) and its rating, if it has one."""
     created = now - timedelta(seconds=rng.randint(60, 365 * 86400))
     channel = rng.choice(CHANNELS)
     age = (now - created).total_seconds()
@@ -56,7 +59,8 @@ def _plan(*, number: str, block: Area, category: Category, now: datetime, rng: r
         "description": f"{category.name}（批量生成）", "created_at": created, "updated_at": created,
     }  # fmt: skip
     clocks: list[dict] = []
-    timeline: list[tuple[datetime, str, str, str]] = [(created, "log", "", "")]
+    timeline: list[tuple[datetime, str, str, str, dict]] = [(created, "log", "", "", {})]
+    rating = None
     respond_due = created + timedelta(minutes=15)
     t = created
     staff = channel in (Channel.BLOCK_STAFF, Channel.PATROL)
@@ -65,39 +69,54 @@ def _plan(*, number: str, block: Area, category: Category, now: datetime, rng: r
         clocks.append({"kind": ClockKind.RESPOND, "started_at": created, "due_at": respond_due,
                        "met_at": t, "breached_at": respond_due if t > respond_due else None})  # fmt: skip
         event.update(status=Status.IN_BLOCK, accepted_at=t)
-        timeline.append((t, "accept", Status.PENDING, Status.IN_BLOCK))
+        timeline.append((t, "accept", Status.PENDING, Status.IN_BLOCK, {}))
     else:
         clocks.append({"kind": ClockKind.RESPOND, "started_at": created, "due_at": respond_due,
                        "breached_at": respond_due if now > respond_due else None})  # fmt: skip
-        return event, clocks, timeline
-    resolve_due = t + timedelta(
-        days={"red": 1, "orange": 4, "yellow": 7, "green": 14}[event["priority"]]
-    )
+        return event, clocks, timeline, rating
+    days = {"red": 1, "orange": 4, "yellow": 7, "green": 14}[event["priority"]]
+    resolve_due = t + timedelta(days=days)
     if stage < 0.2:
         clocks.append({"kind": ClockKind.RESOLVE, "started_at": t, "due_at": resolve_due,
                        "breached_at": resolve_due if now > resolve_due else None})  # fmt: skip
-        return event, clocks, timeline
+        return event, clocks, timeline, rating
     resolved = t + timedelta(hours=rng.randint(1, 24 * 9))
     if resolved >= now:
         resolved = now - timedelta(minutes=1)
     clocks.append({"kind": ClockKind.RESOLVE, "started_at": t, "due_at": resolve_due,
                    "met_at": resolved, "breached_at": resolve_due if resolved > resolve_due else None})  # fmt: skip
     event.update(status=Status.AWAITING_VERIFICATION, resolved_at=resolved)
-    timeline.append((resolved, "resolve", Status.IN_BLOCK, Status.AWAITING_VERIFICATION))
+    timeline.append((resolved, "resolve", Status.IN_BLOCK, Status.AWAITING_VERIFICATION, {}))
     if stage < 0.3:
-        return event, clocks, timeline
+        return event, clocks, timeline, rating
     closed = min(resolved + timedelta(hours=rng.randint(1, 30)), now)
     event.update(status=Status.CLOSED, closed_at=closed)
-    timeline.append((closed, "verify", Status.AWAITING_VERIFICATION, Status.CLOSED))
+    timeline.append((closed, "verify", Status.AWAITING_VERIFICATION, Status.CLOSED, {}))
     if stage < 0.45:
-        return event, clocks, timeline
+        return event, clocks, timeline, rating
+    # 回访 on the tracking page (the resident: no staff to separate from), kept as a record
+    # and as the case's first and current rating, as events.services.event_rate does.
     rated = min(closed + timedelta(hours=rng.randint(2, 40)), now)
     satisfaction = rng.choice(SATISFACTION)
+    resolved_by_resident = satisfaction != Satisfaction.DISSATISFIED
+    rating = {"source": RatingSource.RESIDENT, "satisfaction": satisfaction,
+              "resolved": resolved_by_resident, "rated_at": rated}  # fmt: skip
     event.update(rated_at=rated, satisfaction=satisfaction,
-                 resolved_by_resident=satisfaction != Satisfaction.DISSATISFIED)  # fmt: skip
-    timeline.append((rated, "rate", Status.CLOSED, Status.CLOSED))
+                 resolved_by_resident=resolved_by_resident, first_satisfaction=satisfaction,
+                 first_resolved=resolved_by_resident)  # fmt: skip
+    timeline.append((rated, "rate", Status.CLOSED, Status.CLOSED,
+                     {"satisfaction": satisfaction, "resolved": resolved_by_resident,
+                      "source": RatingSource.RESIDENT}))  # fmt: skip
+    if not resolved_by_resident:
+        # Dissatisfied and not resolved: back to the block as rework, with a fresh resolve
+        # clock; the rating stays the case's (rated, not resolved).
+        event.update(status=Status.IN_BLOCK, rework_count=1, resolved_at=None, closed_at=None)
+        timeline.append((rated, "rework", Status.CLOSED, Status.IN_BLOCK, {}))
+        rework_due = rated + timedelta(days=days)
+        clocks.append({"kind": ClockKind.RESOLVE, "started_at": rated, "due_at": rework_due,
+                       "breached_at": rework_due if now > rework_due else None})  # fmt: skip
     event["updated_at"] = timeline[-1][0]
-    return event, clocks, timeline
+    return event, clocks, timeline, rating
 
 
 def _copy(model, rows: list[dict]) -> None:
@@ -142,8 +161,8 @@ def generate_events(*, district: Area, count: int, rng: random.Random, now=None)
                     "number", "pk"
                 )
             )
-            clocks, entries = [], []
-            for event, event_clocks, timeline in plans:
+            clocks, entries, ratings = [], [], []
+            for event, event_clocks, timeline, rating in plans:
                 pk = ids[event["number"]]
                 for clock in event_clocks:
                     span = clock["due_at"] - clock["started_at"]
@@ -156,11 +175,14 @@ def generate_events(*, district: Area, count: int, rng: random.Random, now=None)
                         "action": action,
                         "from_status": src,
                         "to_status": dst or Status.PENDING,
-                        "data": {},
+                        "data": data,
                     }  # fmt: skip
-                    for at, action, src, dst in timeline
+                    for at, action, src, dst, data in timeline
                 ]
+                if rating:
+                    ratings.append({**rating, "event_id": pk})
             _copy(Deadline, clocks)
             _copy(TimelineEntry, entries)
+            _copy(Rating, ratings)
         made += size
     return made

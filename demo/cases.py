@@ -11,6 +11,7 @@ from django.utils import timezone
 from blocks.models import Area, DepartmentMember, Posting
 from events import selectors, services
 from events.models import (
+    Assignment,
     Category,
     Channel,
     DistrictSettings,
@@ -79,8 +80,11 @@ def _whistled_story(event, rng, at, now, governor, desk, officers) -> None:
     at += timedelta(minutes=rng.randint(60, 60 * 30))
     if at >= now:
         return
+    # 回访 from outside the case's team (DESIGN §3): the resident who reported it on the
+    # tracking page, else the street desk's callback — never the governor who logged it.
     services.event_rate(
-        actor=governor, event_id=event.pk, now=at, resolved=True,
+        actor=None if event.channel == Channel.SELF_REPORT else desk, event_id=event.pk,
+        now=at, resolved=True,
         satisfaction=rng.choice([Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]),
     )  # fmt: skip
     for part in parts:
@@ -192,8 +196,14 @@ def seed_events(*, district: Area, rng: random.Random, count: int = COUNT) -> in
             [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.DISSATISFIED],
             weights=[80, 15, 5],
         )[0]
+        # The resident rates what they reported; the street desk calls back on what the
+        # block logged (never the governor who resolved it: DESIGN §3). A "dissatisfied, not
+        # resolved" sends it back for rework and stays its rating.
+        callback_desk = desks.get(block.code[:9])
         services.event_rate(
-            actor=governor, event_id=event.pk, satisfaction=satisfaction,
+            actor=callback_desk if callback_desk and not from_resident else None,
+            event_id=event.pk,
+            satisfaction=satisfaction,
             resolved=satisfaction != Satisfaction.DISSATISFIED or rng.random() < 0.5, now=at,
         )  # fmt: skip
     # The first block (the demo governor's) gets fresh residents' reports, so its workbench
@@ -242,5 +252,37 @@ def seed_events(*, district: Area, rng: random.Random, count: int = COUNT) -> in
                 cooperating=suggestion["cooperating"],
                 now=at + timedelta(minutes=80 if to_district else 40),
             )  # fmt: skip
+        created += 1
+    # A cooperating department at work (issue 18, the demo login `officer2` of 市场监管, which
+    # cooperates on street vending under 城管执法's lead): besides the case above waiting
+    # for both to report in, one where 市场监管 has reported in and one where its feedback
+    # is in while the lead department still works.
+    for hours_ago, stage in ((20, "report_in"), (30, "feedback")):
+        if desk is None:
+            break
+        at = now - timedelta(hours=hours_ago)
+        event = services.event_log(
+            actor=governor, block=demo_block, category=categories["city-street-vending"],
+            description=DESCRIPTIONS["city-street-vending"][0], now=at,
+        )  # fmt: skip
+        services.event_whistle(
+            actor=governor, event_id=event.pk, reason=WhistleReason.LAW_ENFORCEMENT,
+            now=at + timedelta(minutes=6),
+        )  # fmt: skip
+        suggestion = selectors.duty_suggestion(event=event)
+        services.event_dispatch(
+            actor=desk, event_id=event.pk, lead=suggestion["lead"],
+            cooperating=suggestion["cooperating"], now=at + timedelta(minutes=30),
+        )  # fmt: skip
+        for part in event.assignments.filter(role=Assignment.Role.COOPERATING):
+            officer = officers[part.department_id]
+            services.assignment_report_in(
+                actor=officer, assignment_id=part.pk, now=at + timedelta(hours=3)
+            )
+            if stage == "feedback":
+                services.assignment_feedback(
+                    actor=officer, assignment_id=part.pk, now=at + timedelta(hours=9),
+                    note="已联合城管对流动摊贩进行劝导，核查经营资质，配合部分已完成",
+                )  # fmt: skip
         created += 1
     return created

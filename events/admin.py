@@ -1,7 +1,16 @@
 import secrets
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from events import deadlines, working_days
 from events.models import (
     Category,
     Deadline,
@@ -98,18 +107,146 @@ class DeadlinePolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "priority",
         "minutes",
         "working_days",
+        "from_dispatch",
     )
     list_filter = ("policy_set", "kind", "priority", "district")
     list_editable = ("minutes", "working_days")
     raw_id_fields = ("category",)
 
 
+class CalendarImportForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    file = forms.FileField(
+        label=gettext_lazy("XLSX or CSV file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+def _guessing_warnings(request) -> None:
+    """From 1 December next year's table is due; a year nobody entered is guessed."""
+    for year in deadlines.calendar_gaps():
+        messages.warning(
+            request,
+            _(
+                "%(year)s: no working-day table has been entered, so its working days are a "
+                "guess (Monday to Friday, with 1 January, 1–2 May and 1–3 October off). "
+                "Import the year's table."
+            )
+            % {"year": year},
+        )
+
+
 @admin.register(WorkingDayOverride)
 class WorkingDayOverrideAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Every change of a day moves the open clocks it touches (events.working_days); a
+    year's table is imported at once from the list's "import" button."""
+
     list_display = ("day", "is_working_day", "note")
     list_filter = ("is_working_day",)
     date_hierarchy = "day"
     search_fields = ("note",)
+    change_list_template = "events/workingday_change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="events_workingdayoverride_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            _guessing_warnings(request)
+        extra_context = {**(extra_context or {}), "may_import": self._may_import(request)}
+        return super().changelist_view(request, extra_context)
+
+    def _may_import(self, request) -> bool:
+        return working_days.may_edit_calendar(request.user)
+
+    def _changed(self, request, change: working_days.CalendarChange) -> None:
+        if change.days:
+            messages.info(
+                request,
+                _("Days changed: %(days)s. Open clocks moved: %(clocks)s, of %(cases)s cases.")
+                % {"days": len(change.days), "clocks": change.clocks, "cases": change.cases},
+            )
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change and "day" in form.changed_data:
+            before = form.initial.get("day")
+        result = working_days.working_days_change(
+            actor=request.user,
+            set_days={obj.day: (obj.is_working_day, obj.note)},
+            remove_days=[before] if before else [],
+            source="admin",
+            request=request,
+        )
+        obj.pk = WorkingDayOverride.objects.get(day=obj.day).pk
+        self._changed(request, result)
+
+    def delete_model(self, request, obj):
+        result = working_days.working_days_change(
+            actor=request.user, remove_days=[obj.day], source="admin", request=request
+        )
+        self._changed(request, result)
+
+    def delete_queryset(self, request, queryset):
+        result = working_days.working_days_change(
+            actor=request.user,
+            remove_days=list(queryset.values_list("day", flat=True)),
+            source="admin",
+            request=request,
+        )
+        self._changed(request, result)
+
+    def import_view(self, request):
+        if not self._may_import(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        form = CalendarImportForm(
+            request.POST or None,
+            request.FILES or None,
+            initial={"year": today.year + 1 if today.month >= 10 else today.year},
+        )
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = working_days.calendar_import(
+                    actor=request.user,
+                    year=form.cleaned_data["year"],
+                    upload=form.cleaned_data["file"],
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_error("file", error.messages)
+            else:
+                if not report.errors:
+                    messages.success(
+                        request,
+                        _("The working days of %(year)s have been imported.")
+                        % {"year": report.year},
+                    )
+                    self._changed(request, report.change)
+                    return redirect("admin:events_workingdayoverride_changelist")
+        elif request.method == "GET":
+            _guessing_warnings(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a year's working days"),
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(
+            request,
+            "events/workingday_import.html",
+            context,
+            status=400 if report is not None and report.errors else 200,
+        )
 
 
 @admin.register(DeadlineChange)

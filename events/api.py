@@ -38,7 +38,7 @@ from rest_framework.views import APIView
 
 from blocks.access import scope_for, visible_areas
 from blocks.models import Area
-from events import hotline, selectors, services
+from events import hotline, selectors, services, supervision
 from events import serializers as s
 from events.actions import CASE_ACTIONS, PART_ACTIONS, CaseAction, PartAction
 from events.filters import EventFilter
@@ -217,7 +217,13 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Event]:
-        return selectors.event_queryset(user=self.request.user)
+        return selectors.event_queryset(user=self.request.user).prefetch_related(
+            Prefetch(
+                "supervisions",
+                queryset=supervision.open_supervisions_queryset(),
+                to_attr="open_supervisions",
+            )
+        )
 
     def _detail_queryset(self) -> QuerySet[Event]:
         return (
@@ -256,6 +262,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             return Response(status=status.HTTP_204_NO_CONTENT)
         scope = scope_for(self.request.user)
         event.actions = [str(a) for a in allowed_actions(scope, event)]
+        if event.is_open and scope.can_supervise(event.area_code):
+            event.actions.append("supervise")  # 督办: no transition, a leader's one write
         event.handles = selectors.viewer_handles(scope, event)
         now = timezone.now()
         return Response(s.EventDetailSerializer(event, context={"now": now}).data, status=code)
@@ -368,6 +376,21 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         with service_errors():
             entry = services.event_comment(actor=request.user, event_id=event.pk, note=data["note"])
         return Response(s.TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @post_action(request=s.SuperviseSerializer, response=s.SupervisionSerializer, code=201)
+    def supervise(self, request, id=None):
+        """Supervise (督办): a leader of the area or the block's supervisor puts an open case
+        under a yellow card (催办, a note) or a red card (挂牌督办, a note and a date); the
+        handler and their head are told at once, and again when a red card's date passes.
+        A new card of the same person replaces theirs."""
+        event = self.get_object()
+        data = _valid(s.SuperviseSerializer, request)
+        with service_errors():
+            card = supervision.event_supervise(
+                actor=request.user, event_id=event.pk, card=data["card"], note=data["note"],
+                due=data.get("due"),
+            )  # fmt: skip
+        return Response(s.SupervisionSerializer(card).data, status=status.HTTP_201_CREATED)
 
     @post_action(request=s.EvaluateSerializer, response=s.CaseEvaluationSerializer, code=201)
     def evaluate(self, request, id=None):

@@ -22,6 +22,8 @@ DEFAULT_CATEGORIES = [
         ("infra-power", "供电问题", "orange", "停电 电线 电表"),
         ("infra-gas", "燃气问题", "red", "燃气 漏气 天然气"),
         ("infra-elevator", "电梯故障", "orange", "电梯 困人 加装电梯"),
+        # 供热 joins the utilities of the 12345 standard (DB11/T 2021-2022; issue 17).
+        ("infra-heating", "供热问题", "orange", "暖气 供暖 不热 停暖"),
     ]),
     ("safety", "安全隐患", "red", [
         ("safety-electric", "用电安全", "red", "私拉电线 飞线充电 电动车"),

@@ -18,6 +18,7 @@ from events.models import (
     Event,
     Priority,
     Status,
+    WhistleReason,
 )
 from governance.api import StrictBooleanFilter
 
@@ -28,6 +29,9 @@ class EventFilter(django_filters.FilterSet):
     open = StrictBooleanFilter(method="filter_open", label=_("Open only"))
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Colour"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
+    whistle_reason = django_filters.ChoiceFilter(
+        choices=WhistleReason.choices, label=_("Whistle reason")
+    )
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.select_related("parent"),
         method="filter_category",

@@ -4,7 +4,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from blocks.models import Area
-from events.models import Assignment, Category, Priority, Satisfaction, WhistleReason
+from events.models import (
+    CALLBACK_SOURCES,
+    Assignment,
+    Category,
+    Priority,
+    Satisfaction,
+    SupervisionCard,
+    WhistleReason,
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -126,6 +134,18 @@ class RatingForm(forms.Form):
     )
 
 
+class CallbackRatingForm(RatingForm):
+    """Staff record the resident's answer to a callback (回访), saying who called."""
+
+    source = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in CALLBACK_SOURCES],
+        initial=CALLBACK_SOURCES[0].value,
+        required=False,
+        widget=forms.RadioSelect,
+        label=_("Who called the resident"),
+    )
+
+
 class DispatchForm(forms.Form):
     lead = forms.ModelChoiceField(queryset=None, label=_("Lead department"))
     cooperating = forms.ModelMultipleChoiceField(
@@ -166,3 +186,20 @@ class EvaluationForm(forms.Form):
     handling = forms.TypedChoiceField(choices=SCORES, coerce=int, label=_("Handling"))
     attitude = forms.TypedChoiceField(choices=SCORES, coerce=int, label=_("Attitude"))
     comment = forms.CharField(max_length=300, required=False, label=_("Comment"))
+
+
+class SupervisionForm(forms.Form):
+    """督办 on the case page; the service checks the card, the note and the date."""
+
+    card = forms.ChoiceField(
+        label=_("Card"), choices=SupervisionCard.choices, widget=forms.RadioSelect,
+        initial=SupervisionCard.YELLOW,
+    )  # fmt: skip
+    note = forms.CharField(
+        label=_("What you ask of the handler"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    due = forms.DateField(
+        label=_("To be done by (red card)"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip

@@ -119,7 +119,9 @@ class Actor(models.TextChoices):
     DESK = "desk", _("dispatch desk holding the case")
     DEPARTMENT = "department", _("department")
     HANDLER = "handler", _("current handler")
+    # The block's supervisor or the street's desk: never whoever resolved it (SEPARATION).
     VERIFIER = "verifier", _("verifier")
+    # The resident on the tracking page, or a callback (回访) from outside the case's team.
     RESIDENT = "resident", _("resident")
 
 
@@ -173,18 +175,55 @@ TRANSITIONS: dict[Action, Transition] = dict(
            "district), never to the resident "
            "(a cooperating department's return leaves the case with the lead)"),
         _t(Action.VERIFY, {Status.AWAITING_VERIFICATION}, Status.CLOSED, Actor.VERIFIER,
-           "核查: the block or street confirms it is really done"),
+           "核查: the block's supervisor or the street desk confirms it is really done"),
         _t(Action.REWORK, {Status.AWAITING_VERIFICATION, Status.CLOSED},
            {Status.IN_BLOCK, Status.IN_PROGRESS}, Actor.VERIFIER,
            "返工: verification found it not done, or a supervisor flags a bad closure"),
         _t(Action.RATE, {Status.CLOSED}, Status.CLOSED, Actor.RESIDENT,
-           "回访: the resident rates; dissatisfied and unresolved goes back as rework"),
+           "回访: the resident rates, once per closing; dissatisfied and unresolved goes back as "
+           "rework and stays the case's rating until a later one replaces it"),
         _t(Action.INVALIDATE, OPEN_STATUSES - {Status.AWAITING_VERIFICATION}, Status.INVALID, Actor.BLOCK,
            "not our matter, or a prank: closed with a reason, never counted"),
         _t(Action.MERGE, OPEN_STATUSES - {Status.AWAITING_VERIFICATION}, Status.MERGED, Actor.BLOCK,
            "重复诉求: the same matter raised again is merged, never counted twice"),
     ]
 )  # fmt: skip
+
+
+class Involvement(models.TextChoices):
+    """How a person took part in a case. Where the separation of duties below bars it, the
+    label is the first thing they are told, in declaration order."""
+
+    RESOLVED = "resolved", _("You resolved this case.")
+    LOGGED = "logged", _("You logged this case.")
+    BLOCK_TEAM = "block_team", _("You are on the 1+N+1 team of this case's block.")
+    DEPARTMENT = "department", _("Your department has a part in this case.")
+
+
+class Separation(NamedTuple):
+    barred: frozenset[Involvement]
+    # Who does it instead: the second sentence of the refusal, and the case page's help.
+    rule: str
+
+
+# Separation of duties (DESIGN §3, issue 17): who may not take an action although their role
+# may, because they took part in the case. Beside the transitions, read by events.workflow
+# (the buttons a page offers and the services' check), explained on the case page.
+SEPARATION: dict[Action, Separation] = {
+    Action.VERIFY: Separation(
+        frozenset({Involvement.RESOLVED}),
+        _("Whoever resolved a case does not verify it: the block's supervisor or the street "
+          "desk does."),
+    ),
+    # 回访 is how the street learns whether the block and the departments really did it: the
+    # answer is taken by someone who did not (the resident themself on the tracking page).
+    Action.RATE: Separation(
+        frozenset(Involvement),
+        _("The callback rating (回访) comes from outside the team that handled the case: the "
+          "street desk, the district desk or the hotline records it, or the resident rates "
+          "on the tracking page."),
+    ),
+}  # fmt: skip
 
 
 class WhistleReason(models.TextChoices):
@@ -693,6 +732,10 @@ class RatingSource(models.TextChoices):
     HOTLINE = "hotline", _("the hotline's callback")
 
 
+# Who staff may name as having asked when they record a rating: a callback, never the resident.
+CALLBACK_SOURCES = (RatingSource.DESK, RatingSource.HOTLINE)
+
+
 class Rating(models.Model):
     """回访: every rating of a case is a record. A negative one sends the case to rework and
     still counts (the case is rated and not resolved until a later rating replaces it);
@@ -869,6 +912,16 @@ class DeadlinePolicy(models.Model):
     priority = models.CharField(_("colour"), max_length=8, choices=Priority.choices, blank=True)
     minutes = models.PositiveIntegerField(_("minutes"), default=0)
     working_days = models.PositiveSmallIntegerField(_("working days"), default=0)
+    # 12345 (DB11/T 2021-2022): an emergency's feedback is due 2 h after dispatch, not after
+    # the department reports in; a department's resolve clock may count from its dispatch.
+    from_dispatch = models.BooleanField(
+        _("counted from dispatch"),
+        default=False,
+        help_text=_(
+            "A department's resolve clock counts from when the case was dispatched to it, "
+            "not from its report-in (a rework's clock counts from the rework)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("time limit")
@@ -879,6 +932,11 @@ class DeadlinePolicy(models.Model):
                 condition=(Q(minutes__gt=0) & Q(working_days=0))
                 | (Q(minutes=0) & Q(working_days__gt=0)),
                 name="deadline_policy_minutes_or_working_days",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_dispatch=False) | Q(kind="resolve"),
+                name="deadline_policy_from_dispatch_resolve_only",
+                violation_error_message=_("Only a resolve clock can count from dispatch."),
             ),
         ]
 

@@ -37,6 +37,7 @@ from events.models import (
     Status,
     TimelineEntry,
 )
+from events.workflow import rated_this_closing
 from governance import ratelimit
 from governance.errors import DomainError
 from governance.privacy import mask_phone, mask_phones_in_text
@@ -291,6 +292,9 @@ def locate(request: HttpRequest) -> JsonResponse:
         {
             "found": True,
             "block": block.pk,
+            # The page fills its street → community → block selects with them (issue 18).
+            "community": community.pk if community else None,
+            "street": community.parent_id if community else None,
             "label": _("Your block: %(community)s · %(block)s")
             % {"community": community.name if community else "", "block": block.name},
         }
@@ -488,14 +492,15 @@ def public_timeline(event: Event) -> list[PublicStep]:
 
 
 def _can_rate(event: Event) -> bool:
-    return event.status == Status.CLOSED and event.rated_at is None
+    """A closed case the resident has not rated since it was closed (once per closing)."""
+    return event.status == Status.CLOSED and not rated_this_closing(event)
 
 
 def _render_track(
     request: HttpRequest, event: Event, *, form: RatingForm | None = None, error: str = "",
     status: int = 200,
 ) -> HttpResponse:  # fmt: skip
-    step = 4 if event.rated_at else STEP_OF_STATUS.get(event.status)
+    step = 4 if rated_this_closing(event) else STEP_OF_STATUS.get(event.status)
     response = render(
         request,
         "events/public/track.html",
@@ -511,6 +516,7 @@ def _render_track(
             "report_photos": list(event.photos.filter(stage=Photo.Stage.REPORT)),
             "masked_phone": mask_phone(event.reporter_phone),
             "can_rate": _can_rate(event),
+            "rated": rated_this_closing(event),
             "rating_form": form or RatingForm(),
             "rating_error": error,
         },
@@ -564,7 +570,7 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
     if not _can_rate(event):
         message = (
             _("This case has already been rated.")
-            if event.rated_at
+            if rated_this_closing(event)
             else _("You can rate the case once it is closed.")
         )
         return _render_track(request, event, error=message, status=409)

@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from events.hotline import MAX_ROWS
 from events.models import (
+    CALLBACK_SOURCES,
     Assignment,
     CaseEvaluation,
     Deadline,
@@ -24,10 +25,13 @@ from events.models import (
     Event,
     Priority,
     Satisfaction,
+    Supervision,
+    SupervisionCard,
     TimelineEntry,
     WhistleReason,
 )
 from events.selectors import district_departments
+from events.supervision import card_day
 from governance.privacy import MasksPhonesInText, mask_phone, phones_in_text
 
 CLOCK_STATES = ["running", "warning", "overdue", "paused", "met", "cancelled"]
@@ -144,6 +148,27 @@ class PartSerializer(AssignmentSerializer):
         ]  # fmt: skip
 
 
+class SupervisionSerializer(MasksPhonesInText, serializers.ModelSerializer):
+    """A 督办 card on a case: yellow (催办) or red (挂牌督办, to be done by ``due``)."""
+
+    free_text_fields = ("note",)
+    due = serializers.SerializerMethodField()
+    by = serializers.SerializerMethodField()
+    at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Supervision
+        fields = ["id", "card", "note", "due", "by", "at", "ended_at"]
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_due(self, supervision: Supervision):
+        """The day (China time) by whose end a red card's case must be done."""
+        return card_day(supervision.due).isoformat() if supervision.due else None
+
+    def get_by(self, supervision: Supervision) -> str:
+        return person_name(supervision.created_by)
+
+
 class EventSerializer(MasksPhonesInText, serializers.ModelSerializer):
     """A case as lists show it."""
 
@@ -157,6 +182,10 @@ class EventSerializer(MasksPhonesInText, serializers.ModelSerializer):
     reporter_phone = serializers.SerializerMethodField()
     due_at = serializers.DateTimeField(read_only=True, allow_null=True)
     clock_kind = serializers.CharField(read_only=True, allow_null=True)
+    supervision = SupervisionSerializer(
+        many=True, read_only=True, source="open_supervisions",
+        help_text="督办: the case's open cards, red ones first (they end when it closes).",
+    )  # fmt: skip
 
     class Meta:
         model = Event
@@ -165,6 +194,7 @@ class EventSerializer(MasksPhonesInText, serializers.ModelSerializer):
             "block", "block_name", "area_code", "category", "category_name", "description",
             "address", "building", "lat", "lon", "reporter_name", "reporter_phone",
             "external_number", "created_at", "updated_at", "due_at", "clock_kind",
+            "supervision",
         ]  # fmt: skip
 
     def get_handler(self, event: Event) -> str:
@@ -174,13 +204,17 @@ class EventSerializer(MasksPhonesInText, serializers.ModelSerializer):
         return mask_phone(event.reporter_phone)
 
 
+# What a list row carries beyond the case itself: not in the answer to logging one.
+LIST_ONLY = ("due_at", "clock_kind", "supervision")
+
+
 class EventCreatedSerializer(EventSerializer):
     """The answer to logging a case: the case as logged, with its tracking code for the
     resident; GET its Location for the timeline and clocks."""
 
     class Meta(EventSerializer.Meta):
         fields = [
-            *(f for f in EventSerializer.Meta.fields if f not in ("due_at", "clock_kind")),
+            *(f for f in EventSerializer.Meta.fields if f not in LIST_ONLY),
             "tracking_code",
         ]
 
@@ -286,6 +320,14 @@ class RateSerializer(serializers.Serializer):
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
     resolved = serializers.BooleanField()
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    source = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in CALLBACK_SOURCES],
+        default=CALLBACK_SOURCES[0].value,
+        help_text="who called the resident back (回访): the desk (default) or the hotline. "
+        "Only someone outside the team that handled the case records a rating: not the "
+        "block's 1+N+1 team, a department with a part in it, or whoever logged or resolved "
+        "it (403 separation_of_duties).",
+    )
 
 
 class WhistleSerializer(NoteSerializer):
@@ -316,6 +358,18 @@ class DispatchSerializer(StaleGuardSerializer):
             "lead": departments[data["lead"]],
             "cooperating": [departments[c] for c in data.get("cooperating", [])],
         }
+
+
+class SuperviseSerializer(serializers.Serializer):
+    card = serializers.ChoiceField(
+        choices=SupervisionCard.choices,
+        help_text="yellow: 催办, a note; red: 挂牌督办, with a date",
+    )
+    note = serializers.CharField(max_length=500, help_text="what the handler is asked to do")
+    due = serializers.DateField(
+        required=False, allow_null=True,
+        help_text="red card only: the day (after today, within a year) by whose end it is done",
+    )  # fmt: skip
 
 
 class CommentSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from blocks.access import scope_for
 from blocks.models import Area, Department, DepartmentMember, Posting
 from events import deadlines
 from events.models import (
+    CALLBACK_SOURCES,
     TRANSITIONS,
     Action,
     Actor,
@@ -44,7 +45,14 @@ from events.models import (
     WhistleReason,
 )
 from events.photos import check_photo, photo_files
-from events.workflow import actor_may, live_departments, move_case, move_part
+from events.workflow import (
+    check_actor,
+    live_departments,
+    move_case,
+    move_part,
+    rated_this_closing,
+)
+from governance import polls
 from governance.crypto import blind_index
 from governance.errors import DomainError, StateConflict
 from governance.notifications import notify
@@ -92,6 +100,7 @@ def _record(
     *, event: Event, actor, action: str, now: datetime, from_status: str = "", note: str = "",
     data: dict | None = None,
 ) -> TimelineEntry:  # fmt: skip
+    polls.bump(polls.area_topics(event.area_code))  # the queues' polls answer anew (issue 21)
     return TimelineEntry.objects.create(
         event=event,
         at=now,
@@ -273,10 +282,10 @@ def _transition(
         # told so, even where the move took it out of their hands (e.g. 街呼区应).
         if expected_status and event.status != expected_status:
             raise StateConflict()
-        if not system and not actor_may(scope, transition, event):
-            raise PermissionDenied(_("You may not do this on this case."))
+        if not system:
+            check_actor(scope, transition, event)
         from_status = event.status
-        move_case(event, action)
+        move_case(event, action, now=now)
         if apply:
             apply(event, now)
         event.save()
@@ -392,42 +401,52 @@ def event_rate(
     satisfaction: str,
     resolved: bool,
     comment: str = "",
+    source: str | None = None,
     now=None,
 ) -> Event:
-    """The resident's rating (回访). ``actor=None``: the resident, through the tracking code.
+    """回访: a rating of the case, kept as a record. ``actor=None`` is the resident on the
+    tracking page; staff record the resident's answer to a callback and say who asked
+    (``source``: the desk's callback, the default, or the hotline's). They come from outside
+    the team that handled the case (``SEPARATION``).
 
-    Dissatisfied and not resolved sends the case back to its handler as rework (DESIGN §3);
-    the rating of a case is the last one it got.
+    Each closing is rated once; the rating becomes the case's current one, and the first
+    rating the case ever got stays as its first (一次解决率 / 一次满意率). Dissatisfied and not
+    resolved sends the case back to its handler as rework and stays counted: the case is
+    rated and not resolved until a later rating replaces it (DESIGN §3, §5).
     """
     now = now or timezone.now()
     if satisfaction not in Satisfaction.values:
         raise ValidationError(_("Choose how satisfied you are."))
+    if actor is None:
+        source = RatingSource.RESIDENT
+    elif not source:
+        source = RatingSource.DESK
+    elif source not in CALLBACK_SOURCES:
+        raise ValidationError(_("Say who called the resident back: the desk or the hotline."))
+    comment = comment.strip()[:500]
 
     def apply(event: Event, now: datetime) -> None:
-        if event.rated_at is not None:
+        if rated_this_closing(event):
             raise DomainError(_("This case has already been rated."), code="already_rated")
-        event.satisfaction = satisfaction
-        event.resolved_by_resident = resolved
-        event.rating_comment = comment.strip()[:500]
-        event.rated_at = now
+        event.satisfaction, event.resolved_by_resident = satisfaction, resolved
+        event.rating_comment, event.rated_at = comment, now
         if not event.first_satisfaction:
             event.first_satisfaction, event.first_resolved = satisfaction, resolved
         Rating.objects.create(
-            event=event, source=RatingSource.RESIDENT if actor is None else RatingSource.DESK,
-            satisfaction=satisfaction, resolved=resolved, comment=event.rating_comment,
-            rated_by=actor, rated_at=now,
+            event=event, source=source, satisfaction=satisfaction, resolved=resolved,
+            comment=comment, rated_by=actor, rated_at=now,
         )  # fmt: skip
         deadlines.clock_stop(event=event, kinds=[ClockKind.RATE], now=now)
 
     with transaction.atomic():
         event = _transition(
-            actor=actor, event_id=event_id, action=Action.RATE, now=now,
-            note=comment.strip()[:500], data={"satisfaction": satisfaction, "resolved": resolved},
+            actor=actor, event_id=event_id, action=Action.RATE, now=now, note=comment,
+            data={"satisfaction": satisfaction, "resolved": resolved, "source": source},
             apply=apply,
         )  # fmt: skip
         if satisfaction == Satisfaction.DISSATISFIED and not resolved:
+            # The rating stays the case's own (it counts); the work goes back.
             from_status = event.status
-            event.satisfaction, event.resolved_by_resident, event.rated_at = "", None, None
             move_case(event, Action.REWORK)
             _back_to_handler(event, now)
             event.save()

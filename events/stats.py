@@ -41,20 +41,29 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from events.models import (
     OPEN_STATUSES,
     Assignment,
+    Channel,
     ClockKind,
     Deadline,
     DeadlineChange,
     Event,
     Satisfaction,
     Status,
+    Supervision,
+    SupervisionCard,
 )
 
 NOT_COUNTED = (Status.INVALID, Status.MERGED)
 OPEN = sorted(s.value for s in OPEN_STATUSES)
+# Residents' requests (群众诉求), the cases 15分钟响应率 measures (seed 002: 一呼即应 within
+# 15 minutes in the block): a resident's own report, a 12345 transfer, and a household
+# leader's matter (liaison logs it as the resident's report it is, from the moment it was
+# reported). A case staff log on the spot is answered as it is logged: no measure of it.
+RESIDENT_CHANNELS = (Channel.SELF_REPORT, Channel.HOTLINE)
 
 
 # --- per-case facts that need another table (annotated once, used by the sets below) ----
@@ -102,6 +111,31 @@ def _reported_in_on_time() -> Exists:
     )
 
 
+def _supervision_facts(event_ref: str, closed_ref: str) -> dict[str, Callable[[], Exists]]:
+    """督办 facts of a case (``event_ref``: the outer reference to it): ever under a card;
+    under a red card when it closed; a red card whose date passed before it closed. A card
+    its author replaced before the case closed (a new date, a yellow for a red) is no
+    longer in force then."""
+    cards = Supervision.objects.filter(event=OuterRef(event_ref))
+    red_at_close = cards.filter(card=SupervisionCard.RED).exclude(ended_at__lt=OuterRef(closed_ref))
+    return {
+        "f_supervised": lambda: Exists(cards),
+        "f_red_card": lambda: Exists(red_at_close),
+        "f_red_card_missed": lambda: Exists(red_at_close.filter(due__lt=OuterRef(closed_ref))),
+    }
+
+
+def supervised_on_time_q(prefix: str = "") -> Q:
+    """A case under 督办 closed in time: by the date of every red card it had; with yellow
+    cards only (催办, no date), closed with no resolve clock late. ``prefix`` reaches the
+    case from a department's part (``event__``)."""
+    return (
+        Q(f_supervised=True)
+        & Q(**{f"{prefix}status": Status.CLOSED})
+        & (Q(f_red_card=True, f_red_card_missed=False) | Q(f_red_card=False, f_late_resolve=False))
+    )
+
+
 def with_facts(
     events: QuerySet[Event], *, now: datetime, only: set[str] | None = None
 ) -> QuerySet[Event]:
@@ -112,6 +146,7 @@ def with_facts(
     facts = {
         "f_late_resolve": lambda: Exists(clocks.filter(_late(ClockKind.RESOLVE))),
         "f_late_dispatch": lambda: Exists(clocks.filter(_late(ClockKind.DISPATCH))),
+        "f_late_respond": lambda: Exists(clocks.filter(_late(ClockKind.RESPOND))),
         "f_overdue": lambda: Exists(clocks.filter(running_overdue_q(now))),
         "f_extended": lambda: Exists(
             DeadlineChange.objects.filter(
@@ -126,6 +161,7 @@ def with_facts(
         "f_parts": lambda: _part_count(live_parts),
         "f_parts_on_time": lambda: _part_count(live_parts.filter(_reported_in_on_time())),
         "f_parts_returned": lambda: _part_count(live_parts.filter(returned_at__isnull=False)),
+        **_supervision_facts("pk", "closed_at"),
     }
     return events.annotate(
         **{name: make() for name, make in facts.items() if only is None or name in only}
@@ -152,6 +188,9 @@ def event_sets(now: datetime) -> dict[str, Q]:
     rated = counted & Q(rated_at__isnull=False)
     first_rated = counted & ~Q(first_satisfaction="")
     dispatched = counted & Q(dispatched_at__isnull=False)
+    residents = counted & Q(channel__in=RESIDENT_CHANNELS)
+    resident_accepted = residents & Q(accepted_at__isnull=False)
+    supervised = counted & Q(f_supervised=True)
     return {
         "new": counted,
         "invalid": Q(status=Status.INVALID),
@@ -184,13 +223,21 @@ def event_sets(now: datetime) -> dict[str, Q]:
         "parts_dispatched": counted & Q(f_parts__gt=0),
         "parts_reported_on_time": counted & Q(f_parts_on_time__gt=0),
         "parts_returned": counted & Q(f_parts_returned__gt=0),
+        # 15分钟响应率: residents' requests, those accepted, and those accepted in time (the
+        # block's respond clock met by its due time; whistling a pending case answers it).
+        "resident_requests": residents,
+        "resident_accepted": resident_accepted,
+        "resident_accepted_in_time": resident_accepted & Q(f_late_respond=False),
+        # 督办: cases under a yellow or red card, and those closed in time.
+        "supervised": supervised,
+        "supervised_on_time": counted & supervised_on_time_q(),
     }
 
 
 EVENT_SET_NAMES = tuple(event_sets(datetime(2000, 1, 1, tzinfo=UTC)))
 # Counts of parts (one case may have several departments' parts) and sums of durations.
 PART_COUNTS = ("parts_dispatched", "parts_reported_on_time", "parts_returned")
-DURATIONS = ("response_seconds", "resolve_seconds")
+DURATIONS = ("resident_response_seconds", "resolve_seconds")
 # Counts only the department rows have (one row per department: its parts, and the cases
 # it led; see ``department_counts``).
 DEPARTMENT_ONLY = ("parts_reported_in", "report_in_seconds", "evaluations", "evaluation_points")
@@ -220,8 +267,8 @@ def count_expressions(now: datetime) -> dict[str, object]:
     expressions["parts_dispatched"] = Sum("f_parts", filter=counted)
     expressions["parts_reported_on_time"] = Sum("f_parts_on_time", filter=counted)
     expressions["parts_returned"] = Sum("f_parts_returned", filter=counted)
-    expressions["response_seconds"] = Sum(
-        _seconds("accepted_at", "created_at"), filter=sets["accepted"]
+    expressions["resident_response_seconds"] = Sum(
+        _seconds("accepted_at", "created_at"), filter=sets["resident_accepted"]
     )
     expressions["resolve_seconds"] = Sum(
         _seconds("resolved_at", "created_at"), filter=sets["resolved"]
@@ -277,8 +324,8 @@ def grouped_event_counts(events: QuerySet[Event], *, by: Iterable, now: datetime
 def department_expressions() -> dict[str, object]:
     """Aggregates over a department's parts (``Assignment`` rows of the counted cases).
 
-    The case-level rates of a department (resolution, satisfaction) are over the cases it
-    led: its live lead part, not returned.
+    The case-level rates of a department (resolution, satisfaction, 督办) are over the cases
+    it led: its live lead part, not returned.
     """
     led = Q(role=Assignment.Role.LEAD, returned_at__isnull=True) & live_part()
     rated = led & Q(event__rated_at__isnull=False)
@@ -306,6 +353,8 @@ def department_expressions() -> dict[str, object]:
         "dissatisfied": Count(
             "pk", filter=rated & Q(event__satisfaction=Satisfaction.DISSATISFIED)
         ),
+        "supervised": Count("pk", filter=led & Q(f_supervised=True)),
+        "supervised_on_time": Count("pk", filter=led & supervised_on_time_q("event__")),
         "evaluations": Count("evaluation"),
         "evaluation_points": Coalesce(
             Sum(F("evaluation__response") + F("evaluation__handling") + F("evaluation__attitude")),
@@ -325,6 +374,10 @@ def parts_of(events: QuerySet[Event]) -> QuerySet[Assignment]:
             f_late_resolve=Exists(
                 Deadline.objects.filter(event=OuterRef("event")).filter(_late(ClockKind.RESOLVE))
             ),
+            **{
+                name: make()
+                for name, make in _supervision_facts("event", "event__closed_at").items()
+            },
         )
     )
 
@@ -387,13 +440,31 @@ class Weights:
     basically_satisfied: float = 1.0
 
 
-def response_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
-    """响应率 = 按时报到的部门任务数 / 派给部门的任务数.
+def report_in_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
+    """报到及时率 = 按时报到的部门任务数 / 派给部门的任务数 (the departments' answer).
 
     A department's part reported in on time: its report-in clock was met at or before its
     due time. Parts cancelled before they reported in (their lead returned the case, so
     the dispatch was void) are not counted."""
     return Rate(c["parts_reported_on_time"], c["parts_dispatched"])
+
+
+def block_response_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
+    """15分钟响应率 = 在区块响应时限内受理的群众诉求数 / 群众诉求数 (the block's answer).
+
+    Residents' requests: self-reports, hotline transfers and household leaders' matters
+    (``RESIDENT_CHANNELS``). In time: the block's respond clock was met by its due time
+    (accepted, or whistled up, within 15 minutes). One not accepted yet counts as not in
+    time."""
+    return Rate(c["resident_accepted_in_time"], c["resident_requests"])
+
+
+def supervised_on_time_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
+    """督办按期办结率 = 按期办结的督办事件数 / 督办事件数.
+
+    On time: closed by the date of each red card (挂牌督办); a case with yellow cards only
+    (催办) closed with none of its resolve clocks late."""
+    return Rate(c["supervised_on_time"], c["supervised"])
 
 
 def on_time_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
@@ -460,8 +531,9 @@ def extension_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
 
 
 def avg_response_minutes(c: Mapping[str, int], w: Weights = Weights()) -> Average:
-    """平均响应时长（分钟） = Σ(受理时间 − 登记时间) / 已受理事件数."""
-    return Average(c["response_seconds"], c["accepted"], 60)
+    """平均响应时长（分钟） = Σ(受理时间 − 登记时间) / 已受理的群众诉求数 (residents'
+    requests only: a case staff log on the spot is accepted as it is logged)."""
+    return Average(c["resident_response_seconds"], c["resident_accepted"], 60)
 
 
 def avg_resolve_hours(c: Mapping[str, int], w: Weights = Weights()) -> Average:
@@ -487,8 +559,10 @@ class Measure:
 
 
 RATES: tuple[Measure, ...] = (
-    Measure("response_rate", _("Response rate"), "响应率 = 按时报到的部门任务数 ÷ 派给部门的任务数（不含未报到即因主办退单而撤销的任务）",
-            response_rate, numerator_set="parts_reported_on_time", denominator_set="parts_dispatched"),
+    Measure("report_in_rate", _("Report-in rate"), "报到及时率 = 按时报到的部门任务数 ÷ 派给部门的任务数（不含未报到即因主办退单而撤销的任务）",
+            report_in_rate, numerator_set="parts_reported_on_time", denominator_set="parts_dispatched"),
+    Measure("block_response_rate", _("15-minute response rate"), "15分钟响应率 = 在区块响应时限（15分钟）内受理的群众诉求数 ÷ 群众诉求数（群众诉求：居民自报、12345转办、联户长反映；工作人员现场登记的不计）",
+            block_response_rate, numerator_set="resident_accepted_in_time", denominator_set="resident_requests"),
     Measure("on_time_rate", _("On-time rate"), "按期办结率 = 在办理时限内办结的事件数 ÷ 已办结的事件数（任一办理时限超时即不算按期）",
             on_time_rate, numerator_set="resolved_on_time", denominator_set="resolved"),
     Measure("resolution_rate", _("Resolution rate"), "解决率 = 回访认为“已解决”的事件数 ÷ 已回访的事件数",
@@ -511,19 +585,22 @@ RATES: tuple[Measure, ...] = (
             accurate_dispatch_rate, numerator_set="dispatched_never_returned", denominator_set="dispatched"),
     Measure("extension_rate", _("Extension rate"), "延期率 = 有获批延期的事件数 ÷ 受理事件数",
             extension_rate, higher_is_better=False, numerator_set="extended", denominator_set="new"),
+    Measure("supervised_on_time_rate", _("Supervised on-time rate"), "督办按期办结率 = 按期办结的督办事件数 ÷ 督办事件数（挂牌督办：在督办日期前结案；仅催办：结案且办理未超时）",
+            supervised_on_time_rate, numerator_set="supervised_on_time", denominator_set="supervised"),
 )  # fmt: skip
 AVERAGES: tuple[Measure, ...] = (
-    Measure("avg_response_minutes", _("Average time to respond (minutes)"), "平均响应时长 = Σ（受理时间 − 登记时间）÷ 已受理事件数，单位：分钟",
-            avg_response_minutes, higher_is_better=False, denominator_set="accepted"),
+    Measure("avg_response_minutes", _("Average time to respond (minutes)"), "平均响应时长 = Σ（受理时间 − 登记时间）÷ 已受理的群众诉求数（居民自报、12345转办、联户长反映；工作人员现场登记即受理的不计），单位：分钟",
+            avg_response_minutes, higher_is_better=False, denominator_set="resident_accepted"),
     Measure("avg_resolve_hours", _("Average time to resolve (hours)"), "平均办结时长 = Σ（办结时间 − 登记时间）÷ 已办结事件数，单位：小时",
             avg_resolve_hours, higher_is_better=False, denominator_set="resolved"),
 )  # fmt: skip
 COUNTS: tuple[tuple[str, object, str], ...] = (
-    ("new", _("New"), "受理数 = 本期登记的事件数（不含无效、合并的重复诉求）"),
-    ("open", _("Open"), "在办数 = 本期登记、尚未办结核查的事件数"),
-    ("overdue", _("Overdue"), "超期数 = 在办事件中有计时已超过时限（挂起的不算）"),
-    ("closed", _("Closed"), "结案数 = 本期登记、已核查结案的事件数"),
-    ("rated", _("Rated"), "回访数 = 已回访评价的事件数"),
+    ("new", pgettext_lazy("count of cases", "New"), "受理数 = 本期登记的事件数（不含无效、合并的重复诉求）"),
+    ("open", pgettext_lazy("count of cases", "Open"), "在办数 = 本期登记、尚未办结核查的事件数"),
+    ("overdue", pgettext_lazy("count of cases", "Overdue"), "超期数 = 在办事件中有计时已超过时限（挂起的不算）"),
+    ("closed", pgettext_lazy("count of cases", "Closed"), "结案数 = 本期登记、已核查结案的事件数"),
+    ("rated", pgettext_lazy("count of cases", "Rated"), "回访数 = 已回访评价的事件数"),
+    ("supervised", _("Supervised"), "督办数 = 本期登记、被催办或挂牌督办过的事件数"),
     ("invalid", _("Invalid"), "无效数 = 判为无效（非本辖区事项、恶意）的事件数，不计入各项指标"),
     ("merged", _("Merged duplicates"), "合并数 = 作为重复诉求合并的事件数，不重复计算"),
 )  # fmt: skip
@@ -545,14 +622,16 @@ def measures(counts: Mapping[str, int], weights: Weights = Weights()) -> dict[st
 class Scoring:
     """How a district combines a department's numbers (DESIGN §5, seed 001).
 
-    ``weights`` of the three rates (response, resolution, satisfaction), the street's
-    share of the composite (历下: not below 30 %), the factor of "basically satisfied"."""
+    ``weights`` of the three rates (report-in, resolution, satisfaction), the street's
+    share of the composite (历下: not below 30 %), the factor of "basically satisfied", and
+    the fewest cases in a period for a full ranking (fewer: a small sample)."""
 
-    response: float = 1.0
+    report_in: float = 1.0
     resolution: float = 1.0
     satisfaction: float = 1.0
     street_share: float = 0.30
     basically_satisfied: float = 1.0
+    min_cases: int = 5
 
     @property
     def rate_weights(self) -> Weights:
@@ -561,20 +640,22 @@ class Scoring:
     def describe(self) -> str:
         return (
             f"一事一考综合分 = 案件得分 × {1 - self.street_share:.0%} + 街道评分 × "
-            f"{self.street_share:.0%}；案件得分 = (响应率 × {self.response:g} + 解决率 × "
+            f"{self.street_share:.0%}；案件得分 = (报到及时率 × {self.report_in:g} + 解决率 × "
             f"{self.resolution:g} + 满意率 × {self.satisfaction:g}) ÷ "
-            f"{self.response + self.resolution + self.satisfaction:g} × 100（无数据的率不计入）；"
+            f"{self.report_in + self.resolution + self.satisfaction:g} × 100（无数据的率不计入）；"
             "街道评分 = 街道对部门的逐案评分（1–5 分，折合百分制 ×20）的平均，"
-            "有双向评价时与街道的双向评价平均分各占一半"
+            "有双向评价时与街道的双向评价平均分各占一半；"
+            "没有街道评分的部门不计综合分（待评价），排在已评价的部门之后；"
+            f"本期事件少于 {self.min_cases} 件的部门标为样本少"
         )
 
 
 def case_score(c: Mapping[str, int], scoring: Scoring) -> float | None:
-    """案件得分 (0–100): the weighted mean of the department's response, resolution and
+    """案件得分 (0–100): the weighted mean of the department's report-in, resolution and
     satisfaction rates; a rate with nothing to count is left out."""
     weights = scoring.rate_weights
     parts = [
-        (scoring.response, response_rate(c, weights).value),
+        (scoring.report_in, report_in_rate(c, weights).value),
         (scoring.resolution, resolution_rate(c, weights).value),
         (scoring.satisfaction, satisfaction_rate(c, weights).value),
     ]
@@ -598,12 +679,13 @@ def street_score(c: Mapping[str, int], two_way: float | None = None) -> float | 
 def composite_score(
     c: Mapping[str, int], scoring: Scoring, two_way: float | None = None
 ) -> float | None:
-    """一事一考综合分 = 案件得分 × (1 − 街道权重) + 街道评分 × 街道权重; without a street
-    score, the case score alone."""
+    """一事一考综合分 = 案件得分 × (1 − 街道权重) + 街道评分 × 街道权重.
+
+    Both are needed: without the street's score there is no composite (待评价: falling
+    back to the case score would make the street's share, not below 30 % by seed 001,
+    0 %), and without any case to count neither."""
     cases = case_score(c, scoring)
     street = street_score(c, two_way)
-    if cases is None:
-        return street
-    if street is None:
-        return cases
+    if cases is None or street is None:
+        return None
     return round(cases * (1 - scoring.street_share) + street * scoring.street_share, 2)

@@ -51,6 +51,13 @@ app.conf.beat_schedule = {
         "schedule": _scan_interval(),
         "options": {"expires": _scan_interval()},
     },
+    # 督办: a red card whose date passed with its case still open is told again, once
+    # (events/supervision.py claims each card like the deadline scan claims a clock).
+    "supervision-due": {
+        "task": "events.tasks.supervision_due",
+        "schedule": _scan_interval(),
+        "options": {"expires": _scan_interval()},
+    },
     # E-mail and group-robot deliveries written by the scan (and by the workflow) are
     # sent from the outbox table; leases keep two overlapping relays from sending twice.
     # A scan that claims something also kicks the relay as it commits (events.enforcement);

@@ -80,7 +80,13 @@ class Notification(models.Model):
                 fields=["recipient", "-created_at"],
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread_idx",
-            )
+            ),
+            # A case that closes settles its unread notices (found by the case's link).
+            models.Index(
+                fields=["link"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_link_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,6 +189,8 @@ class AuditEntry(models.Model):
         ADMIN_CHANGE = "admin_change", _("administration change")
         REVEAL = "reveal", _("personal data shown")
         EXPORT = "export", _("export")
+        SUPERVISE = "supervise", _("supervision (督办)")
+        TASK_ADMISSION = "task_admission", _("task admission decided (准入审批)")
 
     at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(

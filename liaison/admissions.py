@@ -30,6 +30,7 @@ from blocks.models import Area, Department, DepartmentMember, Posting
 from events.models import StreetDutyItem
 from governance.audit import audit
 from governance.errors import StateConflict
+from governance.models import AuditEntry
 from governance.notifications import notify
 from liaison.models import ActivityEntry, TaskAdmission
 
@@ -302,9 +303,10 @@ def task_admission_decide(
         admission.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
         _log(actor=actor, verb=admission.state, admission=admission, now=now, note=note)
         audit(
-            actor=actor, action="admission." + ("approve" if approve else "reject"),
+            actor=actor, action=AuditEntry.Action.TASK_ADMISSION,
             object_type="taskadmission", object_id=str(admission.pk),
-            detail={"basis": admission.basis, "note": admission.decision_note},
+            detail={"state": admission.state, "basis": admission.basis,
+                    "note": admission.decision_note},
         )  # fmt: skip
         what = "approved" if approve else "rejected"
         _tell(_department_people(admission), admission, what=what, now=now)

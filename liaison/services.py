@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from blocks.access import BLOCK_ACTING_ROLES, STREET_ACTING_ROLES, scope_for
 from blocks.models import Area, Department, DepartmentMember, Posting
 from governance.errors import DomainError, StateConflict
-from governance.notifications import notify
+from governance.notifications import notifications_settle, notify
 from liaison import selectors
 from liaison.models import (
     ActivityEntry,
@@ -94,6 +94,7 @@ def _required(text: str, message: str) -> str:
 def _case_from(
     *, actor, block: Area, category, description: str, priority: str | None, building: str,
     reporter_name: str = "", reporter_phone: str = "", channel: str | None = None,
+    now: datetime | None = None,
 ):  # fmt: skip
     """Log a case through the events service (its own rules decide whether the actor may)."""
     from events import services as event_services
@@ -103,7 +104,7 @@ def _case_from(
     return event_services.event_log(
         actor=actor, block=block, category=category, description=description,
         priority=priority or None, building=building, reporter_name=reporter_name,
-        reporter_phone=reporter_phone, channel=channel,
+        reporter_phone=reporter_phone, channel=channel, now=now,
     )  # fmt: skip
 
 
@@ -382,18 +383,29 @@ def household_matter_accept(
     *, actor, matter_id: int, category, priority: str | None = None, now: datetime | None = None
 ):
     """The block governor accepts the matter: it becomes a case they handle, with the
-    leader as the reporter (their number stays masked like any resident's)."""
+    leader as the reporter (their number stays masked like any resident's).
+
+    The leader speaks for their households, so the case is a resident's request (the
+    resident's report channel, counted by 15分钟响应率) logged when the leader reported it:
+    its 15-minute respond clock (一呼即应, seed 002) runs from the report, and accepting it
+    now answers it, in time or late."""
+    from events import services as event_services
+    from events.models import Channel
+
     now = now or timezone.now()
     with transaction.atomic():
         matter = _lock_reported_matter(actor, matter_id)
         leader = matter.leader
         event = _case_from(
-            actor=actor, block=leader.block, category=category,
+            actor=None, block=leader.block, category=category,
             description=_("%(matter)s\n(Reported by household leader %(name)s)")
             % {"matter": matter.description, "name": leader.name},
             priority=priority, building=matter.building, reporter_name=leader.name,
-            reporter_phone=leader.phone,
+            reporter_phone=leader.phone, channel=Channel.SELF_REPORT, now=matter.reported_at,
         )  # fmt: skip
+        event = event_services.event_accept(actor=actor, event_id=event.pk, now=now)
+        # "New case: answer within 15 minutes" went to the team as it was logged: answered.
+        notifications_settle(link=reverse("events:detail", args=[event.number]), now=now)
         matter.state = HouseholdMatter.State.ACCEPTED
         matter.event, matter.decided_by, matter.decided_at = event, actor, now
         matter.save(update_fields=["state", "event", "decided_by", "decided_at"])

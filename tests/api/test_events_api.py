@@ -145,7 +145,8 @@ def test_an_out_of_scope_case_is_not_found(world, api, depts):
             assert response.json()["code"] == "not_found"
         assert client.get("/api/events/").json()["count"] == 0
     assert api().get(f"/api/events/{event.number}/").status_code == 401
-    assert api(world.leader).get(f"/api/events/{event.number}/").json()["actions"] == []
+    # 督办 is the one write a leader has (DESIGN §6): no transition of the case.
+    assert api(world.leader).get(f"/api/events/{event.number}/").json()["actions"] == ["supervise"]
 
 
 def test_phones_are_masked_and_revealed_only_to_the_handler_with_a_reason(world, api):

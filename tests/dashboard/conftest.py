@@ -46,15 +46,16 @@ def story(world, depts):
     e = {}
     # E0, October: logged by the far block's governor, done in 2 h, rated satisfied.
     e[0] = _log(far, w.far_block, cat, D0)
-    _close(e[0], handler=far, verifier=far, resolved=D0 + 2 * H, verified=D0 + 3 * H)
-    services.event_rate(actor=far, event_id=e[0].pk, satisfaction=Satisfaction.SATISFIED,
+    _close(e[0], handler=far, verifier=w.other_dispatcher, resolved=D0 + 2 * H,
+           verified=D0 + 3 * H)  # fmt: skip
+    services.event_rate(actor=None, event_id=e[0].pk, satisfaction=Satisfaction.SATISFIED,
                         resolved=True, now=D0 + 24 * H)  # fmt: skip
 
     # --- 3 November ---------------------------------------------------------------------
     # E1: staff log it (answered at once), resolved in 1 h (on time), satisfied.
     e[1] = _log(g, w.block, cat, D1)
     _close(e[1], handler=g, verifier=sup, resolved=D1 + H, verified=D1 + 2 * H)
-    services.event_rate(actor=g, event_id=e[1].pk, satisfaction=Satisfaction.SATISFIED,
+    services.event_rate(actor=None, event_id=e[1].pk, satisfaction=Satisfaction.SATISFIED,
                         resolved=True, now=D1 + 24 * H)  # fmt: skip
     # E2: a resident's report accepted after 10 min, resolved 14 days later (late: 5
     # working days), basically satisfied.
@@ -62,16 +63,18 @@ def story(world, depts):
     services.event_accept(actor=g, event_id=e[2].pk, now=D1 + 10 * M)
     _close(e[2], handler=g, verifier=sup, resolved=D1 + timedelta(days=14),
            verified=D1 + timedelta(days=14) + H)  # fmt: skip
-    services.event_rate(actor=g, event_id=e[2].pk, satisfaction=Satisfaction.BASICALLY_SATISFIED,
+    services.event_rate(actor=None, event_id=e[2].pk, satisfaction=Satisfaction.BASICALLY_SATISFIED,
                         resolved=True, now=D1 + timedelta(days=15))  # fmt: skip
     # E3 (neighbour block): accepted after 20 min, resolved next day, sent back for rework,
     # resolved again on time, closed; dissatisfied but resolved.
     e[3] = _log(None, w.neighbour_block, cat, D1)
     services.event_accept(actor=nb, event_id=e[3].pk, now=D1 + 20 * M)
     services.event_resolve(actor=nb, event_id=e[3].pk, note="已处理", now=D1 + 24 * H + 20 * M)
-    services.event_rework(actor=nb, event_id=e[3].pk, note="没有处理干净", now=D1 + 25 * H)
-    _close(e[3], handler=nb, verifier=nb, resolved=D1 + 48 * H, verified=D1 + 49 * H)
-    services.event_rate(actor=nb, event_id=e[3].pk, satisfaction=Satisfaction.DISSATISFIED,
+    services.event_rework(
+        actor=w.dispatcher, event_id=e[3].pk, note="没有处理干净", now=D1 + 25 * H
+    )
+    _close(e[3], handler=nb, verifier=w.dispatcher, resolved=D1 + 48 * H, verified=D1 + 49 * H)
+    services.event_rate(actor=None, event_id=e[3].pk, satisfaction=Satisfaction.DISSATISFIED,
                         resolved=True, now=D1 + 72 * H)  # fmt: skip
     # E11 (neighbour block): red (24 h), resolved after 30 h (late), never verified: its
     # 1-working-day verify clock is overdue now.
@@ -99,7 +102,7 @@ def story(world, depts):
             actor=w.dispatcher, assignment_id=e[4].assignments.get(department__code=code).pk,
             response=scores[0], handling=scores[1], attitude=scores[2], now=D2 + 54 * H,
         )  # fmt: skip
-    services.event_rate(actor=g, event_id=e[4].pk, satisfaction=Satisfaction.SATISFIED,
+    services.event_rate(actor=None, event_id=e[4].pk, satisfaction=Satisfaction.SATISFIED,
                         resolved=True, now=D2 + 72 * H)  # fmt: skip
     # E5 (far block, other street): dispatched to 住建, which returns it (退单) without
     # reporting in; redispatched to 公安, which reports in on time and gets a 10-working-day
@@ -133,7 +136,7 @@ def story(world, depts):
     # a fresh resolve clock (5 working days from 12:00 on the 10th): overdue now.
     e[12] = _log(g, w.block, cat, D2)
     _close(e[12], handler=g, verifier=sup, resolved=D2 + H, verified=D2 + 2 * H)
-    services.event_rate(actor=g, event_id=e[12].pk, satisfaction=Satisfaction.DISSATISFIED,
+    services.event_rate(actor=None, event_id=e[12].pk, satisfaction=Satisfaction.DISSATISFIED,
                         resolved=False, now=D2 + 3 * H)  # fmt: skip
 
     # --- today, 20 November -------------------------------------------------------------

@@ -5,7 +5,7 @@ by the code under test."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import time_machine
@@ -27,15 +27,19 @@ NOVEMBER = Period("custom", date(2026, 11, 1), date(2026, 12, 1))
 #   far block (430302002001001): E5 E10 (and E0 in October)
 HAND = {
     "430302001001001": {
-        "new": 5, "invalid": 1, "merged": 1, "open": 2, "overdue": 1, "closed": 3, "accepted": 5, "response_seconds": 600,
-        "resolved": 3, "resolved_on_time": 2, "rated": 3, "rated_resolved": 3, "satisfied": 2,
-        "basically_satisfied": 1, "dissatisfied": 0, "ever_resolved": 4, "reworked": 1, "whistled": 1,
+        "new": 5, "invalid": 1, "merged": 1, "open": 2, "overdue": 1, "closed": 3, "accepted": 5,
+        "resident_requests": 1, "resident_accepted": 1, "resident_accepted_in_time": 1,
+        "resident_response_seconds": 600, "supervised": 0, "supervised_on_time": 0,
+        "resolved": 3, "resolved_on_time": 2, "rated": 4, "rated_resolved": 3, "satisfied": 2,
+        "basically_satisfied": 1, "dissatisfied": 1, "ever_resolved": 4, "reworked": 1, "whistled": 1,
         "dispatched": 1, "dispatched_on_time": 1, "dispatched_never_returned": 1, "extended": 0,
         "parts_dispatched": 2, "parts_reported_on_time": 1, "parts_returned": 0,
         "resolve_seconds": 3600 + 14 * 86400 + 50 * 3600,
     },
     "430302001001002": {
-        "new": 3, "invalid": 0, "merged": 0, "open": 2, "overdue": 2, "closed": 1, "accepted": 2, "response_seconds": 1200,
+        "new": 3, "invalid": 0, "merged": 0, "open": 2, "overdue": 2, "closed": 1, "accepted": 2,
+        "resident_requests": 2, "resident_accepted": 1, "resident_accepted_in_time": 0,
+        "resident_response_seconds": 1200, "supervised": 0, "supervised_on_time": 0,
         "resolved": 2, "resolved_on_time": 1, "rated": 1, "rated_resolved": 1, "satisfied": 0,
         "basically_satisfied": 0, "dissatisfied": 1, "ever_resolved": 2, "reworked": 1, "whistled": 0,
         "dispatched": 0, "dispatched_on_time": 0, "dispatched_never_returned": 0, "extended": 0,
@@ -43,13 +47,18 @@ HAND = {
         "resolve_seconds": 48 * 3600 + 30 * 3600,
     },
     "430302002001001": {
-        "new": 2, "invalid": 0, "merged": 0, "open": 2, "overdue": 1, "closed": 0, "accepted": 1, "response_seconds": 0,
+        "new": 2, "invalid": 0, "merged": 0, "open": 2, "overdue": 1, "closed": 0, "accepted": 1,
+        "resident_requests": 1, "resident_accepted": 0, "resident_accepted_in_time": 0,
+        "resident_response_seconds": 0, "supervised": 0, "supervised_on_time": 0,
         "resolved": 0, "resolved_on_time": 0, "rated": 0, "rated_resolved": 0, "satisfied": 0,
         "basically_satisfied": 0, "dissatisfied": 0, "ever_resolved": 0, "reworked": 0, "whistled": 1,
         "dispatched": 1, "dispatched_on_time": 1, "dispatched_never_returned": 0, "extended": 1,
         "parts_dispatched": 2, "parts_reported_on_time": 1, "parts_returned": 1, "resolve_seconds": 0,
     },
 }  # fmt: skip
+
+
+HAND_ACCEPTED = 8  # the district's accepted cases in November (HAND's blocks: 5 + 2 + 1)
 
 
 def _sum(*codes):
@@ -85,21 +94,29 @@ def test_the_rates_of_the_district_by_hand(rolled):
     counts = Reader(code="430302", period=NOVEMBER, now=NOW).totals()
     m = stats.measures(counts)
     # 城管 and 公安 reported in on time; 市场监管 late; 住建 returned without reporting in.
-    assert (m["response_rate"]["numerator"], m["response_rate"]["denominator"]) == (2, 4)
+    assert (m["report_in_rate"]["numerator"], m["report_in_rate"]["denominator"]) == (2, 4)
+    # Residents' requests: E2 (accepted after 10 min), E3 (after 20 min: late), E6 and E10
+    # (never accepted); the staff-logged cases (E1, E4, E5, E9, E11, E12) are no measure.
+    assert (m["block_response_rate"]["numerator"], m["block_response_rate"]["denominator"]) == (
+        1, 4,
+    )  # fmt: skip
     assert m["return_rate"]["percent"] == 25.0
     # Resolved: E1 E2 E3 E4 E11; on time E1 E3 E4 (E2 after 14 days, E11 after 30 h red).
     assert (m["on_time_rate"]["numerator"], m["on_time_rate"]["denominator"]) == (3, 5)
-    # Rated E1 satisfied, E2 basically, E3 dissatisfied, E4 satisfied; all "resolved".
-    assert m["resolution_rate"]["percent"] == 100.0
-    assert m["satisfaction_rate"]["percent"] == 75.0
+    # Rated E1 satisfied, E2 basically, E3 dissatisfied, E4 satisfied, all "resolved"; E12
+    # dissatisfied and not resolved (back in rework, its rating still counts).
+    assert m["resolution_rate"]["percent"] == 80.0
+    assert m["satisfaction_rate"]["percent"] == 60.0
     # Reworked E3 and E12 of the six ever reported done (five resolved + E12).
     assert (m["rework_rate"]["numerator"], m["rework_rate"]["denominator"]) == (2, 6)
     assert m["closure_rate"]["percent"] == 40.0
     assert m["dispatch_on_time_rate"]["percent"] == 100.0
     assert m["accurate_dispatch_rate"]["percent"] == 50.0
     assert m["extension_rate"]["percent"] == 10.0
-    # 8 accepted: E2 after 10 min, E3 after 20 min, the others at once.
-    assert m["avg_response_minutes"]["value"] == 3.75
+    # Over the residents' requests accepted: E2 after 10 min and E3 after 20 min (the six
+    # cases staff logged, accepted as logged, would have pulled it down to 3.75).
+    assert m["avg_response_minutes"]["value"] == 15.0
+    assert m["avg_response_minutes"]["count"] == 2
     assert m["avg_resolve_hours"]["value"] == round((1 + 14 * 24 + 48 + 50 + 30) / 5, 2)
 
 
@@ -107,9 +124,9 @@ def test_basically_satisfied_weighs_what_the_district_says(rolled):
     ScoringSettings.objects.create(district=rolled.world.district, basically_satisfied_factor=0.9)
     from dashboards import board
 
-    summary = board.summary(code="430302", period=NOVEMBER, now=NOW)
+    summary = board.summary(reader=Reader(code="430302", period=NOVEMBER, now=NOW))
     assert summary["satisfaction_rate"]["numerator"] == pytest.approx(2.9)
-    assert summary["satisfaction_rate"]["percent"] == 72.5
+    assert summary["satisfaction_rate"]["percent"] == 58.0
     assert "0.9" in summary["satisfaction_rate"]["formula"]
 
 
@@ -174,20 +191,46 @@ def test_department_ranking_by_hand(rolled):
         code="430302", counts=reader.departments(), scoring=stats.Scoring(), two_way={}
     )
     rows = {r["name"]: r for r in ranking}
-    # 公安: reported in on time, led E5 (not rated): case score 100, no street score.
-    assert rows["公安"]["composite"] == 100.0 and rows["公安"]["street_score"] is None
+    # 公安: reported in on time, led E5 (not rated): case score 100, but the street has not
+    # scored it: no composite (待评价), not a 100 that ranks first.
+    assert rows["公安"]["case_score"] == 100.0 and rows["公安"]["street_score"] is None
+    assert rows["公安"]["composite"] is None and rows["公安"]["awaiting_street_score"]
     # 城管: on time, led E4 (satisfied, resolved): 100; street scored 5+4+5 → 93.33.
     assert rows["城管执法"]["street_score"] == 93.33
     assert rows["城管执法"]["composite"] == round(100 * 0.7 + 93.33 * 0.3, 2)
+    assert not rows["城管执法"]["awaiting_street_score"]
     # 市场监管: late report-in (0 %), led nothing; street scored 3+3+3 → 60.
     assert rows["市场监管"]["case_score"] == 0.0
     assert rows["市场监管"]["composite"] == 18.0
-    # 住建: returned its only part.
-    assert rows["住建"]["return_rate"]["percent"] == 100.0 and rows["住建"]["composite"] == 0.0
-    assert [r["name"] for r in ranking] == ["公安", "城管执法", "市场监管", "住建"]
+    # 住建: returned its only part, and was never scored by the street.
+    assert rows["住建"]["return_rate"]["percent"] == 100.0 and rows["住建"]["composite"] is None
+    # The evaluated first, by composite; then those awaiting the street's score.
+    assert [r["name"] for r in ranking] == ["城管执法", "市场监管", "公安", "住建"]
+    assert [r["rank"] for r in ranking] == [1, 2, 3, 4]
+    # One case each this month, under the default minimum of 5: every one a small sample.
+    assert {r["name"]: r["cases"] for r in ranking} == {
+        "城管执法": 1,
+        "市场监管": 1,
+        "公安": 1,
+        "住建": 1,
+    }
+    assert all(r["small_sample"] for r in ranking)
+    assert "report_in_rate" in rows["公安"] and "response_rate" not in rows["公安"]
     # One street sees only the departments that worked in it.
     street = Reader(code="430302002", period=NOVEMBER, now=NOW).departments()
     assert {rolled.depts.zjj.department.pk, rolled.depts.gaj.department.pk} == set(street)
+
+
+def test_the_districts_minimum_decides_a_small_sample(rolled):
+    from dashboards.selectors import department_ranking, scoring_for
+
+    ScoringSettings.objects.create(district=rolled.world.district, min_cases=1)
+    reader = Reader(code="430302", period=NOVEMBER, now=NOW)
+    ranking = department_ranking(
+        code="430302", counts=reader.departments(), scoring=scoring_for("430302"), two_way={}
+    )
+    assert not any(r["small_sample"] for r in ranking)
+    assert "少于 1 件" in scoring_for("430302").describe()
 
 
 def test_street_share_and_two_way_evaluation_feed_the_ranking(rolled):
@@ -243,15 +286,35 @@ def test_a_change_shows_at_once_and_the_roll_up_takes_it_over(rolled):
     assert reader.totals() == counts and reader.delta() == []
 
 
-def test_far_behind_is_said(rolled, monkeypatch):
+def test_far_behind_is_said_and_nothing_is_undercounted(rolled, monkeypatch, client):
     from events import services
 
     services.event_accept(actor=rolled.world.neighbour, event_id=rolled.events[6].pk, now=NOW)
     services.event_accept(actor=rolled.world.far_governor, event_id=rolled.events[10].pk, now=NOW)
+    start, end = NOVEMBER.bounds
+    direct = stats.event_counts(
+        Event.objects.filter(created_at__gte=start, created_at__lt=end), now=NOW
+    )
+    # Two block-days wait for the roll-up; the cap is set below that.
     monkeypatch.setattr(Reader, "MAX_DELTA_CELLS", 1)
     reader = Reader(code="430302", period=NOVEMBER, now=NOW)
-    reader.totals()
-    assert reader.behind
+    assert reader.totals() == direct  # from the cases, not a summary missing one change
+    assert direct["accepted"] == HAND_ACCEPTED + 2 and direct["overdue"] == 2
+    assert reader.children()["430302002"]["accepted"] == 2
+    assert reader.blocks()[B2]["overdue"] == 1
+    assert reader.freshness() | {"rolled_up_at": None} == {
+        "as_of": NOW, "rolled_up_at": None, "behind": True, "pending_cells": 2,
+    }  # fmt: skip
+    client.force_login(rolled.world.leader)
+    with time_machine.travel(NOW, tick=False):
+        body = client.get("/api/stats/summary/?area=430302&from=2026-11-01&to=2026-11-30").json()
+    assert body["behind"] is True and body["pending_cells"] == 2
+    assert body["counts"]["accepted"] == direct["accepted"]
+    assert body["counts"]["overdue"] == 2
+    # Under the cap the summary plus the two fresh block-days say the same.
+    monkeypatch.setattr(Reader, "MAX_DELTA_CELLS", 2)
+    reader = Reader(code="430302", period=NOVEMBER, now=NOW)
+    assert reader.totals() == direct and not reader.behind and reader.pending == 2
 
 
 def test_a_clock_falling_due_is_picked_up_without_any_transition(world):
@@ -297,12 +360,27 @@ def test_the_api_returns_every_measure_with_numerator_and_denominator(rolled, cl
     client.force_login(rolled.world.leader)
     with time_machine.travel(NOW, tick=False):
         body = client.get("/api/stats/summary/?area=430302&from=2026-11-01&to=2026-11-30").json()
-    for name in ("response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate",
-                 "return_rate", "rework_rate"):  # fmt: skip
+    for name in ("report_in_rate", "block_response_rate", "on_time_rate", "resolution_rate",
+                 "satisfaction_rate", "first_resolution_rate", "first_satisfaction_rate",
+                 "return_rate", "rework_rate", "supervised_on_time_rate"):  # fmt: skip
         assert {"value", "numerator", "denominator", "formula"} <= set(body[name])
     assert body["on_time_rate"]["numerator"] == 3 and body["on_time_rate"]["denominator"] == 5
     assert body["counts"]["new"] == 10 and body["counts"]["overdue"] == 4
-    assert body["avg_response_minutes"]["value"] == 3.75
+    assert body["avg_response_minutes"]["value"] == 15.0
+    assert "response_rate" not in body  # one name per measure: 报到及时率 is report_in_rate
+    assert body["report_in_rate"]["formula"].startswith("报到及时率")
+    assert body["block_response_rate"]["formula"].startswith("15分钟响应率")
+    assert (
+        body["block_response_rate"]["numerator"],
+        body["block_response_rate"]["denominator"],
+    ) == (1, 4)
+    # E4 (law enforcement) and E5 (beyond the block's means) were whistled up.
+    assert body["whistle_reasons"] == [
+        {"reason": "beyond_means", "label": "超出区块能力", "count": 1},
+        {"reason": "law_enforcement", "label": "需要执法", "count": 1},
+    ]
+    assert body["behind"] is False and body["pending_cells"] == 0
+    assert datetime.fromisoformat(body["as_of"].replace("Z", "+00:00")) == NOW
     assert (body["from"], body["to"]) == ("2026-11-01", "2026-11-30")
 
 

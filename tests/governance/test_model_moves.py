@@ -50,6 +50,11 @@ MOVED = {
     ("liaison", "TwoWayEvaluation"): ("liaison", "JointGroupEvaluation"),
 }
 
+# Tables of reference data that data migrations after the moves add to (and take back).
+REFERENCE_DATA = {"events_deadlinepolicy", "events_category"}
+# Tables created after the moves whose rows a data migration rebuilds from older tables.
+REBUILT = {"events_rating"}
+
 # The one table renamed with its model (its rows kept): today's name → the name it had.
 RENAMED_TABLES = {"liaison_jointgroupevaluation": "liaison_twowayevaluation"}
 
@@ -71,7 +76,8 @@ def migrate(targets) -> MigrationExecutor:
     return MigrationExecutor(connection)  # a fresh loader sees what is applied now
 
 
-def check_before_the_moves(executor: MigrationExecutor, seeded: dict[str, int]) -> None:
+def check_before_the_moves(executor: MigrationExecutor, seeded: dict[str, int]) -> set[str]:
+    """Every row is there under the old models; returns the tables the old state has."""
     old = executor.loader.project_state(
         [node for node in BEFORE if node[1] is not None]
     ).apps  # fmt: skip
@@ -79,7 +85,11 @@ def check_before_the_moves(executor: MigrationExecutor, seeded: dict[str, int]) 
     counts, expected = row_counts(), {RENAMED_TABLES.get(t, t): n for t, n in seeded.items()}
     old_tables = {m._meta.db_table for m in old.get_models(include_auto_created=True)}
     assert not (set(expected) - set(counts)) & old_tables
-    assert counts == {t: n for t, n in expected.items() if t in counts}
+    # Reference rows that later data migrations add (time limits, categories) go back with
+    # them; every other table keeps every row.
+    assert {t: n for t, n in counts.items() if t not in REFERENCE_DATA} == {
+        t: n for t, n in expected.items() if t in counts and t not in REFERENCE_DATA
+    }
     for (app, model), _now in MOVED.items():
         table = old.get_model(app, model)._meta.db_table
         today = {v: k for k, v in RENAMED_TABLES.items()}.get(table, table)
@@ -94,6 +104,7 @@ def check_before_the_moves(executor: MigrationExecutor, seeded: dict[str, int]) 
         ("governance", "change_twowayevaluation"),
         ("liaison", "view_twowayevaluation"),
     }
+    return old_tables
 
 
 def test_moved_models_keep_their_tables_rows_and_permissions():
@@ -124,20 +135,27 @@ def test_moved_models_keep_their_tables_rows_and_permissions():
     assert not empty, f"the demo should fill every moved table: {empty}"
 
     # Back to the migrations as they were: the old models read every row.
+    old_tables: set[str] = set()
     try:
         executor = migrate(BEFORE)
-        check_before_the_moves(executor, seeded)
+        old_tables = check_before_the_moves(executor, seeded)
     finally:  # whatever happened, the next test finds today's database
         executor = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
     # Forward to today's migrations: the same rows, read by the models where they live now.
     assert not executor.migration_plan(executor.loader.graph.leaf_nodes())
-    # (Migrations that copy data, such as the ratings from the timelines, rebuild what the
-    # demo wrote: the same counts again.)
-    assert row_counts() == seeded
+    # Every table that was there before the moves has its rows again, and so has a later
+    # table that a data migration rebuilds (the ratings, from the timelines). Tables created
+    # after the moves lose their rows on the way back (they did not exist), and the roll-up's
+    # queue of changed block-days is refilled by a later migration: neither is compared.
+    after = row_counts()
+    kept = {t for t in seeded if RENAMED_TABLES.get(t, t) in old_tables} | REBUILT
+    kept -= {"governance_dirtycell"}
+    assert {t: after[t] for t in kept} == {t: seeded[t] for t in kept}
     for app_now, model_now in MOVED.values():
         current = apps.get_model(app_now, model_now)
-        assert current.objects.count() == seeded[current._meta.db_table], (app_now, model_now)
+        if current._meta.db_table in kept:
+            assert current.objects.count() == seeded[current._meta.db_table], (app_now, model_now)
     watcher = User.objects.get(username="watcher")
     assert watcher.has_perm("dashboards.view_statcell")
     assert watcher.has_perm("blocks.change_department")
