@@ -24,9 +24,12 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
-## make run: web server + Celery worker + outbox relay + beat on http://$(HOST):$(PORT) (Ctrl-C stops all)
+## make run: web server + Celery worker + outbox relay + beat on http://$(HOST):$(PORT), then the
+## demo logins again once all are up (the banner process); Ctrl-C stops all
+# honcho gives each process a PORT of its own (web, the first, gets PORT itself): the banner is
+# told the web's as WEB_PORT.
 run: seed
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
+	HOST=$(HOST) PORT=$(PORT) WEB_PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
 
 ## make test: the whole suite. PostgreSQL/Redis tests run when DATABASE_URL/REDIS_URL are set.
 test: install

@@ -13,6 +13,7 @@ from blocks import geo, imports, selectors, services, tasks
 from blocks.access import scope_for
 from blocks.forms import ImportUploadForm, PostingForm
 from blocks.models import Area, Posting, TerritoryImport
+from blocks.panels import AREA_PANELS
 from governance.errors import page_act
 from governance.privacy import mask_phone
 from governance.spreadsheets import download
@@ -53,6 +54,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         "ancestors": selectors.area_ancestors(area=area),
         "children": selectors.area_children_with_counts(area=area),
         "can_edit_roster": scope.can_edit_roster(area.code),
+        "area_panels": AREA_PANELS,
     }
     if area.level == Area.Level.BLOCK:
         team = selectors.block_team(block=area)
@@ -254,14 +256,3 @@ def orphan_check(request: HttpRequest, code: str) -> HttpResponse:
             "min_m2": int(geo.MIN_ORPHAN_M2),
         },
     )
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each user to the page of their main work."""
-    scope = scope_for(request.user)
-    if scope.roles & {Posting.Role.GOVERNOR, Posting.Role.ASSISTANT, Posting.Role.SUPERVISOR}:
-        return redirect("events:workbench")
-    if scope.roles & {Posting.Role.DISPATCHER, Posting.Role.STREET_ADMIN}:
-        return redirect("events:list")
-    return redirect("blocks:area_browser")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blocks.models import Area
-from dashboards import rollup
+from dashboards import present
 from dashboards.selectors import (
     Period,
     Reader,
@@ -30,16 +30,27 @@ MAP_MEASURES = (
     "on_time_rate",
     "satisfaction_rate",
     "resolution_rate",
-    "response_rate",
+    "block_response_rate",
+    "report_in_rate",
     "closure_rate",
     "rework_rate",
 )
+# The big numbers of the cockpit's first screen and of the big screen (those there are).
+HEADLINE_COUNTS = ("new", "open", "overdue", "closed")
+HEADLINE_RATES = ("on_time_rate", "satisfaction_rate", "report_in_rate", "block_response_rate")
 COUNT_LINKS = {"new": "new", "open": "open", "overdue": "overdue", "closed": "closed",
-               "rated": "rated", "invalid": "invalid", "merged": "merged"}  # fmt: skip
+               "rated": "rated", "invalid": "invalid", "merged": "merged",
+               "supervised": "supervised"}  # fmt: skip
 
 
-def _iso(value: datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+def _freshness(reader: Reader) -> dict:
+    """``as_of`` (what moment the numbers describe), ``rolled_up_at``, ``behind`` and
+    ``pending_cells`` (see ``Reader.freshness``), times in local time."""
+    fresh = reader.freshness()
+    return fresh | {
+        "as_of": present.local(fresh["as_of"]),
+        "rolled_up_at": present.local(fresh["rolled_up_at"]),
+    }
 
 
 def measure_value(name: str, counts, weights: stats.Weights) -> float | None:
@@ -62,18 +73,31 @@ def higher_is_better(name: str) -> bool:
     return False
 
 
-def summary(*, code: str, period: Period, now: datetime, counts=None) -> dict:
+def whistle_reasons(reader: Reader, link=None) -> list[dict]:
+    """The cases whistled up in the area and period, by reason (most first); ``link(reason)``
+    gives the case list of each."""
+    rows = reader.by("reason")
+    labels = dim_labels("reason", rows)
+    items = [
+        {"reason": key, "label": labels.get(key, key), "count": c["whistled"]}
+        | ({"link": link(key)} if link else {})
+        for key, c in rows.items()
+        if c["whistled"]
+    ]
+    return sorted(items, key=lambda i: (-i["count"], i["reason"]))
+
+
+def summary(*, reader: Reader) -> dict:
     """Every measure of an area and period, under the names of the glossary, with the
     numerator and denominator of each rate (what ``/api/stats/summary/`` returns)."""
-    scoring = scoring_for(code)
-    weights = scoring.rate_weights
-    if counts is None:
-        counts = Reader(code=code, period=period, now=now).totals()
+    weights = scoring_for(reader.code).rate_weights
+    counts = reader.totals()
     result: dict = {"counts": {name: counts[name] for name in stats.EVENT_SET_NAMES}}
     for name, measure in stats.MEASURES.items():
         result[name] = measure.compute(counts, weights).as_dict() | {
             "formula": stats.formula(measure, weights)
         }
+    result["whistle_reasons"] = whistle_reasons(reader)
     return result
 
 
@@ -91,14 +115,15 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
 
     kpis = [
         {"name": name, "label": str(label), "value": counts[name], "formula": formula,
-         "link": link(COUNT_LINKS[name])}
+         "link": link(COUNT_LINKS[name]), "headline": name in HEADLINE_COUNTS}
         for name, label, formula in stats.COUNTS
     ]  # fmt: skip
     rates = []
     for measure in stats.RATES + stats.AVERAGES:
         result = measure.compute(counts, weights)
         entry = {"name": measure.name, "label": str(measure.label),
-                 "formula": stats.formula(measure, weights), **result.as_dict()}  # fmt: skip
+                 "formula": stats.formula(measure, weights), **result.as_dict(),
+                 **present.shown(result), "headline": measure.name in HEADLINE_RATES}  # fmt: skip
         if measure.numerator_set:
             entry["numerator_link"] = link(measure.numerator_set)
         if measure.denominator_set:
@@ -160,7 +185,7 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
     block_counts = reader.blocks()
     blocks = list(
         Area.objects.filter(level=Area.Level.BLOCK, code__startswith=code, closed_on__isnull=True)
-        .only("code", "name", "boundary")
+        .only("code", "name")
         .order_by("code")
     )
     map_rows = []
@@ -171,11 +196,6 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
              "new": c["new"], "counts": c,
              "url": reverse("dashboard:area", kwargs={"code": block.code})}
         )  # fmt: skip
-    features = [
-        {"type": "Feature", "properties": {"name": b.code, "label": b.name}, "geometry": b.boundary}
-        for b in blocks
-        if b.boundary
-    ]
     ranked = [r for r in map_rows if r["value"] is not None and (r["new"] or map_measure == "new")]
     ranked.sort(key=lambda r: r["value"], reverse=not higher_is_better(map_measure))
     worst = [
@@ -184,10 +204,13 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
         for r in ranked[:10]
     ]
 
+    reasons = whistle_reasons(reader, link=lambda key: link("whistled", whistle_reason=key))
+
     dept_two_way, _streets = two_way_scores(code=code, period=period)
     departments = department_ranking(
         code=code, counts=reader.departments(), scoring=scoring, two_way=dept_two_way
     )
+    department_measures = ranking_cells(departments)
     for row in departments:
         row["link"] = link("new", department=row["department_id"])
         row.pop("counts", None)
@@ -195,7 +218,7 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
     overdue_cases = [
         {"number": e.number, "block": e.block.name, "category": str(e.category),
          "status": e.get_status_display(), "priority": e.priority,
-         "created_at": _iso(e.created_at), "due_at": _iso(e.due_at),
+         "created_at": present.local(e.created_at), "due_at": present.local(e.due_at),
          "url": reverse("events:detail", kwargs={"number": e.number})}
         for e in reader.overdue_cases(user=user)
     ]  # fmt: skip
@@ -215,23 +238,122 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
         "ancestors": ancestors,
         "period": {"key": period.key, "from": period.start.isoformat(),
                    "to": period.last_day.isoformat()},
-        "as_of": _iso(rollup.as_of()),
-        "now": _iso(now),
+        **_freshness(reader),
+        "now": present.local(now),
         "counts": counts,
         "kpis": kpis,
         "rates": rates,
         "trend": trend,
         "breakdowns": breakdowns,
+        "whistle_reasons": reasons,
         "children": children,
-        "map": {"measure": map_measure, "label": measure_label(map_measure),
-                "higher_is_better": higher_is_better(map_measure),
-                "features": features,
-                "values": [{"name": r["code"], "label": r["name"], "value": r["value"],
-                            "url": r["url"]} for r in map_rows]},
+        "map": area_map(area=area, measure=map_measure, children=children, blocks=map_rows),
         "worst_blocks": worst,
         "departments": departments,
+        "department_measures": department_measures,
         "scoring": scoring.describe(),
         "overdue_cases": overdue_cases,
         "overdue_link": link("overdue"),
-        "behind": reader.behind,
+        "labels": {
+            "counts": {name: str(label) for name, label, _f in stats.COUNTS},
+            "on_time_rate": measure_label("on_time_rate"),
+            "ranking": _("Department ranking (一事一考)"),
+            "awaiting": _("awaiting evaluation"),
+            "small_sample": _("small sample"),
+            "no_boundaries": _("No boundaries drawn"),
+        },
     }  # fmt: skip
+
+
+def ranking_cells(departments: list[dict]) -> list[dict]:
+    """The rate columns of the department ranking (the rates its rows carry, in the
+    registry's order), each row given its ``cells`` as they read (87.5%)."""
+    columns = [
+        {"name": name, "label": str(measure.label)}
+        for name, measure in stats.MEASURES.items()
+        if departments and isinstance(departments[0].get(name), dict)
+    ]
+    for row in departments:
+        row["cells"] = [
+            {"label": c["label"], "display": present.rate_display(row[c["name"]])} for c in columns
+        ]
+    return columns
+
+
+def _scale(measure: str) -> str:
+    """How the map colours a measure: a rate or a count where lower is better, a rate where
+    higher is better, or a plain quantity (new cases)."""
+    if measure == "new":
+        return "neutral"
+    return "good_high" if higher_is_better(measure) else "good_low"
+
+
+def area_map(*, area: Area, measure: str, children: list[dict], blocks: list[dict]) -> dict:
+    """The map of an area (issue 18: a map that reads): the areas a click opens, each drawn
+    by its outline and coloured by ``measure``: the streets of a district, the blocks of a
+    street or community (a block: itself); at a street, its communities' outlines and names
+    over the blocks. ``state`` tells an area with no cases (无案件) from one with cases but
+    nothing to measure (a rate without a denominator) and from a value of 0."""
+    if area.level == Area.Level.DISTRICT:
+        units = [(c["code"], c["name"], c["map_value"], c["new"], c["url"]) for c in children]
+        between = []
+    else:
+        units = [(b["code"], b["name"], b["value"], b["new"], b["url"]) for b in blocks]
+        between = children if area.level == Area.Level.STREET else []
+    shapes = {
+        row["code"]: row
+        for row in Area.objects.filter(
+            code__in=[u[0] for u in units] + [c["code"] for c in between]
+        ).values("code", "boundary", "centre_lat", "centre_lon")
+    }
+
+    def state(value, new) -> str:
+        if not new and measure != "new":
+            return "no_cases"
+        return "no_data" if value is None else ""
+
+    return {
+        "measure": measure,
+        "label": measure_label(measure),
+        "is_rate": measure in {m.name for m in stats.RATES},
+        "scale": _scale(measure),
+        "level": area.level,
+        "features": [
+            {"type": "Feature", "properties": {"name": code}, "geometry": shapes[code]["boundary"]}
+            for code, *_rest in units
+            if shapes.get(code, {}).get("boundary")
+        ],
+        "values": [
+            {
+                "name": code,
+                "label": name,
+                "value": value,
+                "new": new,
+                "url": url,
+                "state": state(value, new),
+                # Written on the map: a community's blocks without its name (第1区块).
+                "short": name.removeprefix(area.name) or name,
+            }
+            for code, name, value, new, url in units
+        ],
+        "outlines": [
+            {
+                "name": c["name"],
+                "url": c["url"],
+                "centre": [shapes[c["code"]]["centre_lon"], shapes[c["code"]]["centre_lat"]],
+                "rings": _rings(shapes[c["code"]]["boundary"]),
+            }
+            for c in between
+            if shapes.get(c["code"], {}).get("boundary")
+        ],
+        "legend": {"no_cases": _("No cases"), "no_data": _("No data")},
+        # Names on the map where they fit: a district's streets, a community's blocks.
+        "label_units": area.level in (Area.Level.DISTRICT, Area.Level.COMMUNITY),
+    }
+
+
+def _rings(boundary: dict) -> list[list[list[float]]]:
+    """The outer rings of a GeoJSON Polygon or MultiPolygon (the outline to draw)."""
+    if boundary.get("type") == "MultiPolygon":
+        return [polygon[0] for polygon in boundary["coordinates"]]
+    return [boundary["coordinates"][0]]

@@ -9,13 +9,13 @@ import io
 import logging
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from blocks.models import Area
-from dashboards import board
+from dashboards import board, present
 from dashboards.models import ReportJob
 from dashboards.selectors import (
     Period,
@@ -27,9 +27,11 @@ from dashboards.selectors import (
     two_way_scores,
 )
 from events import stats
+from events.models import Deadline
 from events.selectors import event_queryset
 from governance.models import User
 from governance.privacy import mask_phone
+from governance.spreadsheets import DECIMAL, PERCENT, Formatted, new_workbook, table_sheet
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ def monthly_report(*, user, area: Area, month: date, progress=None) -> dict:
     scoring = scoring_for(area.code)
     weights = scoring.rate_weights
     counts = reader.totals()
-    summary = board.summary(code=area.code, period=period, now=now, counts=counts)
+    summary = board.summary(reader=reader)
     progress(1)
 
     child_counts = reader.children()
@@ -95,19 +97,22 @@ def monthly_report(*, user, area: Area, month: date, progress=None) -> dict:
     )
     progress(4)
 
-    sets = stats.event_sets(now)
+    # Exactly the cases the summary counts as overdue (the set of events.stats): open, with
+    # a running clock past its due time; the earliest such due time is the one missed.
     start, end = period.bounds
+    missed = Deadline.objects.filter(event=OuterRef("pk")).filter(stats.running_overdue_q(now))
     late = (
         stats.with_facts(
             event_queryset(user=user).filter(
                 area_code__startswith=area.code, created_at__gte=start, created_at__lt=end
             ),
             now=now,
-            only={"f_overdue", "f_late_resolve"},
+            only={"f_overdue"},
         )
-        .filter(sets["overdue"] | (sets["resolved"] & Q(f_late_resolve=True)))
+        .filter(stats.event_sets(now)["overdue"])
+        .annotate(missed_due=Subquery(missed.order_by("due_at").values("due_at")[:1]))
         .select_related("block__parent__parent", "category__parent")
-        .order_by("created_at")
+        .order_by("missed_due", "created_at")
     )
     overdue = [
         {
@@ -117,24 +122,34 @@ def monthly_report(*, user, area: Area, month: date, progress=None) -> dict:
             "block": e.block.name,
             "category": str(e.category),
             "status": e.get_status_display(),
-            "open_overdue": e.status in stats.OPEN,
-            "created_at": timezone.localtime(e.created_at).replace(tzinfo=None),
-            "resolved_at": timezone.localtime(e.resolved_at).replace(tzinfo=None)
-            if e.resolved_at
-            else None,
+            "created_at": timezone.localtime(e.created_at),
+            "due_at": timezone.localtime(e.missed_due),
             "reporter": mask_name(e.reporter_name),
             "phone": mask_phone(e.reporter_phone),
         }
         for e in late[:OVERDUE_ROWS]
     ]
     progress(5)
+    rates = _rates(counts, weights)
+    summary_rows = [
+        {"name": name, "label": str(label), "value": counts[name], "formula": formula,
+         **present.shown(counts[name])}
+        for name, label, formula in stats.COUNTS
+    ] + [
+        {"name": m.name, "label": str(m.label), "value": rates[m.name],
+         "formula": stats.formula(m, weights), **present.shown(rates[m.name])}
+        for m in stats.RATES + stats.AVERAGES
+    ]  # fmt: skip
     return {
         "period": period,
         "counts": counts,
         "summary": summary,
-        "rates": _rates(counts, weights),
+        "summary_rows": summary_rows,
+        "count_labels": {name: str(label) for name, label, _f in stats.COUNTS},
+        "rates": rates,
         "by_area": by_area,
         "departments": departments,
+        "department_measures": board.ranking_cells(departments),
         "categories": categories,
         "overdue": overdue,
         "scoring": scoring.describe(),
@@ -147,64 +162,96 @@ def is_large(*, area: Area, month: date) -> bool:
     return counts["new"] > LARGE_REPORT_CASES
 
 
-def _percent(rate) -> float | None:
-    return getattr(rate, "percent", None) if isinstance(rate, stats.Rate) else rate.value
+def _cell(result) -> object:
+    """A measure as a spreadsheet cell: a rate as its fraction shown in %, an average in
+    its unit (minutes, hours) to two decimals, a count as it is."""
+    if isinstance(result, stats.Rate):
+        return Formatted(result.value, PERCENT)
+    if isinstance(result, stats.Average):
+        return Formatted(result.value, DECIMAL)
+    return getattr(result, "value", result)
+
+
+def _fraction(rate: dict | None) -> Formatted:
+    """A rate already turned into a dict (``Rate.as_dict()``) as a cell."""
+    return Formatted((rate or {}).get("value"), PERCENT)
 
 
 def workbook(report: dict, *, area: Area) -> Workbook:
-    book = Workbook(write_only=True)
+    """The report as a workbook: the summary, then sheets that count as it does (by street
+    or community and by category end on a total equal to it; the overdue sheet lists the
+    cases of its overdue count)."""
+    book = new_workbook()
     measures = report["measures"]
 
-    sheet = book.create_sheet(_("Summary"))
-    sheet.append([area.name, f"{report['period'].start:%Y-%m}"])
-    sheet.append([_("Measure"), _("Value"), _("Numerator"), _("Denominator"), _("Formula")])
-    for name, label, formula in stats.COUNTS:
-        sheet.append([str(label), report["counts"][name], None, None, formula])
-    for m in measures:
-        item = report["summary"][m.name]
-        if isinstance(report["rates"][m.name], stats.Rate):
-            sheet.append([str(m.label), item["percent"], item["numerator"], item["denominator"],
-                          item["formula"]])  # fmt: skip
+    rows = []
+    for row in report["summary_rows"]:
+        result = row["value"]
+        if isinstance(result, stats.Rate):
+            parts = [result.numerator, result.denominator]
+        elif isinstance(result, stats.Average):
+            # The total time in the average's own unit: minutes or hours.
+            parts = [Formatted(result.total_seconds / result.unit_seconds, DECIMAL), result.count]
         else:
-            sheet.append([str(m.label), item["value"], item["total_seconds"], item["count"],
-                          item["formula"]])  # fmt: skip
+            parts = [None, None]
+        rows.append([row["label"], _cell(result), *parts, row["formula"]])
+    table_sheet(
+        book, _("Summary"),
+        [_("Measure"), _("Value"), _("Numerator"), _("Denominator"), _("Formula")], rows,
+        above=[[area.name, f"{report['period'].start:%Y-%m}"]],
+    )  # fmt: skip
 
-    header = [_("New"), _("Open"), _("Overdue"), _("Closed")] + [str(m.label) for m in measures]
+    labels = {name: str(label) for name, label, _f in stats.COUNTS}
+    counted = ("new", "open", "overdue", "closed")
+    header = [labels[name] for name in counted] + [str(m.label) for m in measures]
 
     def line(counts, rates):
-        return [counts["new"], counts["open"], counts["overdue"], counts["closed"]] + [
-            _percent(rates[m.name]) for m in measures
-        ]
+        return [counts[name] for name in counted] + [_cell(rates[m.name]) for m in measures]
 
-    sheet = book.create_sheet(_("By street") if len(area.code) == 6 else _("By community"))
-    sheet.append([_("Code"), _("Name"), *header])
-    for row in report["by_area"]:
-        sheet.append([row["code"], row["name"], *line(row["counts"], row["rates"])])
+    total = line(report["counts"], report["rates"])
+    table_sheet(
+        book, _("By street") if len(area.code) == 6 else _("By community"),
+        [_("Code"), _("Area name"), *header],
+        [[row["code"], row["name"], *line(row["counts"], row["rates"])]
+         for row in report["by_area"]] + [[_("Total"), area.name, *total]],
+    )  # fmt: skip
 
-    sheet = book.create_sheet(_("By department"))
-    sheet.append([_("Rank"), _("Department"), _("Parts dispatched"), _("Response rate"),
-                  _("Resolution rate"), _("Satisfaction rate"), _("Return rate"),
-                  _("Case score"), _("Street's score"), _("Composite score")])  # fmt: skip
-    for row in report["departments"]:
-        sheet.append([row["rank"], row["name"], row["parts"], row["response_rate"]["percent"],
-                      row["resolution_rate"]["percent"], row["satisfaction_rate"]["percent"],
-                      row["return_rate"]["percent"], row["case_score"], row["street_score"],
-                      row["composite"]])  # fmt: skip
+    measure = stats.MEASURES
+    sheet = table_sheet(
+        book, _("By department"),
+        [_("Rank"), _("Department"), _("Cases"), _("Parts dispatched"),
+         str(measure["report_in_rate"].label), str(measure["resolution_rate"].label),
+         str(measure["satisfaction_rate"].label), str(measure["return_rate"].label),
+         _("Supervised"), str(measure["supervised_on_time_rate"].label),
+         _("Case score"), _("Street's score"), _("Composite score"), _("Note")],
+        [[row["rank"], row["name"], row["cases"], row["parts"],
+          _fraction(row["report_in_rate"]), _fraction(row["resolution_rate"]),
+          _fraction(row["satisfaction_rate"]), _fraction(row["return_rate"]),
+          row["supervised"], _fraction(row["supervised_on_time_rate"]),
+          row["case_score"], row["street_score"],
+          row["composite"] if row["composite"] is not None else _("awaiting evaluation"),
+          _("small sample") if row["small_sample"] else ""]
+         for row in report["departments"]],
+        formats={10: DECIMAL, 11: DECIMAL, 12: DECIMAL},
+    )  # fmt: skip
+    sheet.append([])
     sheet.append([report["scoring"]])
 
-    sheet = book.create_sheet(_("By category"))
-    sheet.append([_("Category"), *header])
-    for row in report["categories"]:
-        sheet.append([row["name"], *line(row["counts"], row["rates"])])
+    table_sheet(
+        book, _("By category"), [_("Category"), *header],
+        [[row["name"], *line(row["counts"], row["rates"])] for row in report["categories"]]
+        + [[_("Total"), *total]],
+    )  # fmt: skip
 
-    sheet = book.create_sheet(_("Overdue"))
-    sheet.append([_("Case number"), _("Street"), _("Community"), _("Block"), _("Category"),
-                  _("Status"), _("Logged at"), _("Resolved at"), _("Reporter"),
-                  _("Reporter phone")])  # fmt: skip
-    for row in report["overdue"]:
-        sheet.append([row["number"], row["street"], row["community"], row["block"],
-                      row["category"], row["status"], row["created_at"], row["resolved_at"],
-                      row["reporter"], row["phone"]])  # fmt: skip
+    table_sheet(
+        book, _("Overdue"),
+        [_("Case number"), _("Street"), _("Community"), _("Block"), _("Category"),
+         _("Status"), _("Logged at"), _("Due"), _("Reporter"), _("Reporter phone")],
+        [[row["number"], row["street"], row["community"], row["block"], row["category"],
+          row["status"], row["created_at"].replace(tzinfo=None),
+          row["due_at"].replace(tzinfo=None), row["reporter"], row["phone"]]
+         for row in report["overdue"]],
+    )  # fmt: skip
     return book
 
 

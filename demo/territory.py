@@ -2,9 +2,9 @@
 about 350 households, each with its 1+N+1 team (326 governors, ~2,373 assistants, 326
 supervisors). Deterministic (a fixed random seed), so every demo looks the same.
 
-The boundaries are a generated tiling of the district's real bounding box: street strips,
-split into community bands, split into block cells — no gaps and no overlaps, so the
-插花地带 check of the admin finds nothing.
+The boundaries are a generated tiling of a district outline (``demo.geometry``): streets
+as contiguous regions, each cut into its communities, each community into its blocks — no
+gaps and no overlaps, so the 插花地带 check of the admin finds nothing.
 """
 
 from __future__ import annotations
@@ -19,13 +19,15 @@ from django.db.models import Exists, OuterRef
 from blocks.divisions import child_divisions
 from blocks.models import Area, Posting
 from blocks.services import import_divisions
+from demo import geometry
 
 DISTRICT_CODE = "430302"  # 湘潭市雨湖区 (GB/T 2260)
 STREET_COUNT = 8
 COMMUNITY_COUNT = 42
 BLOCK_COUNT = 326
 ASSISTANT_COUNT = 2373
-# The district's rough bounding box (lon/lat): the old town on the Xiang river.
+# The district's bounding box (lon/lat): the old town on the Xiang river (its outline is
+# demo.geometry.OUTLINE).
 WEST, EAST, SOUTH, NORTH = 112.86, 112.96, 27.84, 27.92
 
 COMMUNITY_WORDS = [
@@ -92,17 +94,6 @@ def _spread(total: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
-def _rectangle(west: float, south: float, east: float, north: float) -> dict:
-    r = lambda v: round(v, 6)  # noqa: E731
-    ring = [[r(west), r(south)], [r(east), r(south)], [r(east), r(north)], [r(west), r(north)]]
-    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
-
-
-def _centre(box: tuple[float, float, float, float]) -> tuple[float, float]:
-    west, south, east, north = box
-    return round((south + north) / 2, 6), round((west + east) / 2, 6)
-
-
 def person_names(rng: random.Random) -> Iterator[str]:
     while True:
         yield rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
@@ -121,57 +112,56 @@ def phone_numbers(rng: random.Random) -> Iterator[str]:
 
 @transaction.atomic
 def seed_territory(*, rng: random.Random) -> Area:
-    """Create the district, its streets, communities and blocks with boundaries. Idempotent."""
+    """Create the district, its streets, communities and blocks with boundaries. Idempotent:
+    an existing demo area keeps its row and gets the generated boundary (an older demo's
+    sliver blocks are redrawn as tiles)."""
     # The block reform covered the 8 urban sub-districts (街道), not the towns (seed 000).
     street_codes = [d.code for d in child_divisions(DISTRICT_CODE) if d.name.endswith("街道")]
     district, _created = import_divisions(
         district_code=DISTRICT_CODE, street_codes=street_codes[:STREET_COUNT]
     )
     streets = list(district.children.order_by("code"))
-    district.boundary = _rectangle(WEST, SOUTH, EAST, NORTH)
-    district.centre_lat, district.centre_lon = _centre((WEST, SOUTH, EAST, NORTH))
-    district.save(update_fields=["boundary", "centre_lat", "centre_lon", "updated_at"])
+    # The land has its own random numbers: the teams and cases drawn from ``rng`` after
+    # this stay the same whatever the geometry does.
+    land = random.Random(f"{DISTRICT_CODE}-land")
+    outline = geometry.outline()
+    redrawn: list[Area] = []
 
+    def draw(area: Area, shape) -> Area:
+        boundary = geometry.geojson(shape)
+        if area.boundary != boundary:
+            area.boundary = boundary
+            area.centre_lat, area.centre_lon = geometry.centre(shape)
+            redrawn.append(area)
+        return area
+
+    draw(district, outline)
     community_counts = _spread(COMMUNITY_COUNT, len(streets))
     block_counts = iter(_spread(BLOCK_COUNT, COMMUNITY_COUNT))
     words = iter(COMMUNITY_WORDS)
-    width = (EAST - WEST) / len(streets)
-    for s_index, street in enumerate(streets):
-        s_west, s_east = WEST + s_index * width, WEST + (s_index + 1) * width
-        street.boundary = _rectangle(s_west, SOUTH, s_east, NORTH)
-        street.centre_lat, street.centre_lon = _centre((s_west, SOUTH, s_east, NORTH))
-        street.save(update_fields=["boundary", "centre_lat", "centre_lon", "updated_at"])
-        n_communities = community_counts[s_index]
-        height = (NORTH - SOUTH) / n_communities
-        for c_index in range(n_communities):
-            c_south, c_north = SOUTH + c_index * height, SOUTH + (c_index + 1) * height
-            box = (s_west, c_south, s_east, c_north)
+    street_shapes = geometry.split(outline, len(streets), land)
+    for s_index, (street, street_shape) in enumerate(zip(streets, street_shapes, strict=True)):
+        draw(street, street_shape)
+        community_shapes = geometry.split(street_shape, community_counts[s_index], land)
+        for c_index, community_shape in enumerate(community_shapes):
             community, _ = Area.objects.get_or_create(
                 code=f"{street.code}{c_index + 1:03d}",
                 defaults={
                     "name": f"{next(words)}社区",
                     "level": Area.Level.COMMUNITY,
                     "parent": street,
-                    "boundary": _rectangle(*box),
-                    "centre_lat": _centre(box)[0],
-                    "centre_lon": _centre(box)[1],
                 },
             )
-            n_blocks = next(block_counts)
-            b_width = (s_east - s_west) / n_blocks
+            draw(community, community_shape)
+            block_shapes = geometry.split(community_shape, next(block_counts), land)
+            existing = {b.code: b for b in community.children.all()}
             new_blocks = []
-            existing = set(community.children.values_list("code", flat=True))
-            for b_index in range(n_blocks):
+            for b_index, block_shape in enumerate(block_shapes):
                 code = f"{community.code}{b_index + 1:03d}"
                 if code in existing:
+                    draw(existing[code], block_shape)
                     continue
-                b_box = (
-                    s_west + b_index * b_width,
-                    c_south,
-                    s_west + (b_index + 1) * b_width,
-                    c_north,
-                )
-                lat, lon = _centre(b_box)
+                lat, lon = geometry.centre(block_shape)
                 new_blocks.append(
                     Area(
                         code=code,
@@ -179,12 +169,15 @@ def seed_territory(*, rng: random.Random) -> Area:
                         level=Area.Level.BLOCK,
                         parent=community,
                         households=rng.randint(300, 400),
-                        boundary=_rectangle(*b_box),
+                        boundary=geometry.geojson(block_shape),
                         centre_lat=lat,
                         centre_lon=lon,
                     )
                 )
             Area.objects.bulk_create(new_blocks)
+    for area in redrawn:
+        # save(): the boundary index of blocks.geo is told a block changed.
+        area.save(update_fields=["boundary", "centre_lat", "centre_lon", "updated_at"])
     return district
 
 

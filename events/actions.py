@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -27,17 +27,24 @@ from rest_framework import serializers as drf
 from events import selectors, services
 from events import serializers as s
 from events.forms import (
+    CallbackRatingForm,
     DispatchForm,
     FeedbackForm,
     InvalidateForm,
     MergeForm,
     NoteForm,
-    RatingForm,
     ResolveForm,
     ReturnForm,
     WhistleForm,
 )
-from events.models import TRANSITIONS, Action, Event, PartMove, Transition
+from events.models import TRANSITIONS, Action, Assignment, Event, PartMove, Transition
+from events.workflow import allowed_actions, part_moves
+
+# How a page offers an action (issue 18): the workflow's next step is the one big button; an
+# alternative (whistling up instead of handling) sits beside it; a destructive one (invalidate,
+# merge, rework, a desk's or a department's return) is secondary, behind a confirm step, and
+# asks its reason (each service refuses it without one; a merge's reason is the case it repeats).
+STEP, ALTERNATIVE, DESTRUCTIVE = "step", "alternative", "destructive"
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class CaseAction:
     note_label: Promise | None = None
     # Dispatching has its own screen (the desk chooses departments), not a form on the case page.
     on_case_page: bool = True
+    weight: str = STEP
 
     @property
     def transition(self) -> Transition:
@@ -92,7 +100,7 @@ CASE_ACTIONS: dict[Action, CaseAction] = {
                 actor=actor, event_id=event.pk, reason=data["reason"],
                 note=data.get("note", ""), expected_status=expected_status,
             ),
-            WhistleForm, s.WhistleSerializer, _("Whistle to the street"),
+            WhistleForm, s.WhistleSerializer, _("Whistle to the street"), weight=ALTERNATIVE,
         ),
         CaseAction(
             Action.WHISTLE_DISTRICT,
@@ -101,7 +109,7 @@ CASE_ACTIONS: dict[Action, CaseAction] = {
                 expected_status=expected_status,
             ),
             NoteForm, s.RequiredNoteSerializer, _("Whistle to the district"),
-            _("Why the street cannot dispatch it itself"),
+            _("Why the street cannot dispatch it itself"), weight=ALTERNATIVE,
         ),
         CaseAction(
             Action.SEND_BACK,
@@ -110,7 +118,7 @@ CASE_ACTIONS: dict[Action, CaseAction] = {
                 expected_status=expected_status,
             ),
             NoteForm, s.RequiredNoteSerializer, _("Send back to the street"),
-            _("Why the street can dispatch it itself"),
+            _("Why the street can dispatch it itself"), weight=DESTRUCTIVE,
         ),
         CaseAction(
             Action.DISPATCH,
@@ -136,17 +144,18 @@ CASE_ACTIONS: dict[Action, CaseAction] = {
                 expected_status=expected_status,
             ),
             NoteForm, s.RequiredNoteSerializer, _("Send back for rework"),
-            _("Why it is not done"),
+            _("Why it is not done"), weight=DESTRUCTIVE,
         ),
         CaseAction(
-            # Staff record the resident's answer to the callback (回访); a rating is final,
-            # so a stale page meets "already rated", not a status check.
+            # Staff outside the case's team record the resident's answer to a callback (回访)
+            # and who called; a closing is rated once, so a stale page meets "already rated".
             Action.RATE,
             lambda *, actor, event, data, expected_status: services.event_rate(
                 actor=actor, event_id=event.pk, satisfaction=data["satisfaction"],
                 resolved=data["resolved"], comment=data.get("comment", ""),
+                source=data.get("source") or None,
             ),
-            RatingForm, s.RateSerializer, _("Record the rating"),
+            CallbackRatingForm, s.RateSerializer, _("Record the rating"),
         ),
         CaseAction(
             Action.INVALIDATE,
@@ -155,9 +164,11 @@ CASE_ACTIONS: dict[Action, CaseAction] = {
                 expected_status=expected_status,
             ),
             InvalidateForm, s.InvalidateSerializer, _("Mark invalid"), _("Reason"),
+            weight=DESTRUCTIVE,
         ),
         CaseAction(
             Action.MERGE, _merge, MergeForm, s.MergeSerializer, _("Merge as a duplicate"),
+            weight=DESTRUCTIVE,
         ),
     ]
 }  # fmt: skip
@@ -170,8 +181,7 @@ class PartAction:
     form: type[forms.Form]
     serializer: type[drf.Serializer] | None
     button: Promise
-    # Where the button sits: "primary" for the next step, "danger" for giving the part back.
-    style: str = "primary"
+    weight: str = STEP
 
 
 PART_ACTIONS: dict[PartMove, PartAction] = {
@@ -197,10 +207,40 @@ PART_ACTIONS: dict[PartMove, PartAction] = {
             lambda *, actor, part, data: services.assignment_return(
                 actor=actor, assignment_id=part.pk, reason=data["reason"], note=data["note"]
             ),
-            ReturnForm, s.ReturnSerializer, _("Return to the street"), style="danger",
+            ReturnForm, s.ReturnSerializer, _("Return to the street"), weight=DESTRUCTIVE,
         ),
     ]
 }  # fmt: skip
+
+
+class Offer(NamedTuple):
+    """One button a page offers: a case's action, or a move of one department's part."""
+
+    action: str
+    spec: CaseAction | PartAction
+    part: Assignment | None = None
+
+    @property
+    def weight(self) -> str:
+        return self.spec.weight
+
+
+def case_offers(scope, event: Event) -> list[Offer]:
+    """What the case page offers this user, the next step first: the case's actions the
+    declaration allows them (``allowed_actions``), and the moves of their departments' parts
+    (a department reports in, gives feedback and returns its part, not the whole case).
+    ``event`` carries its parts (``events.selectors.event_with_details``)."""
+    offers = [
+        Offer(a.value, CASE_ACTIONS[a]) for a in allowed_actions(scope, event) if a in CASE_ACTIONS
+    ]
+    if scope.department_ids:
+        offers += [
+            Offer(move.value, PART_ACTIONS[move], part)
+            for part in event.assignments.all()
+            for move in part_moves(scope, part)
+        ]
+    rank = {STEP: 0, ALTERNATIVE: 1, DESTRUCTIVE: 2}
+    return sorted(offers, key=lambda offer: rank[offer.weight])
 
 
 def form_errors(form: forms.Form) -> str:

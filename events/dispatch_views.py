@@ -18,7 +18,16 @@ from blocks.access import scope_for
 from events import selectors, services
 from events.actions import CASE_ACTIONS, PART_ACTIONS, form_errors
 from events.forms import DispatchForm, EvaluationForm, FeedbackForm, NoteForm, ReturnForm
-from events.models import TRANSITIONS, Action, Assignment, Event, HandlerLevel, Status
+from events.models import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Action,
+    Assignment,
+    Event,
+    HandlerLevel,
+    Status,
+)
+from events.responsibility import PART_STATE_LABELS, part_rows
 from events.workflow import actor_may, allowed_actions, part_moves
 from governance.errors import page_act
 
@@ -63,7 +72,9 @@ def console(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "to_dispatch")
     if tab not in filters:
         tab = "to_dispatch"
-    rows = queue.filter(**filters[tab]).distinct().order_by("due_at", "created_at")[:200]
+    rows = list(queue.filter(**filters[tab]).distinct().order_by("due_at", "created_at")[:200])
+    for row in rows:  # each department with its state and lateness, and who lags
+        row.part_rows = part_rows(row, now)
     # Every tab's count in one query, over the bare cases (a tab's join on the parts is why
     # they are distinct); only "overdue" needs each case's next clock.
     # Every tab names its statuses, so only cases in one of them are counted: the street's
@@ -207,20 +218,27 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if not scope.department_ids:
         raise Http404
     parts = selectors.department_parts(user=request.user)
+    # 已反馈 is "our feedback is in" while the case is still open; 已结案 is the case closed
+    # (or otherwise ended) with the department's part in it (issue 18).
+    open_case = Q(event__status__in=OPEN_STATUSES)
+    state = Assignment.State
     tabs = {
-        "to_report_in": (_("To report in"), [Assignment.State.DISPATCHED]),
-        "in_hand": (_("In hand"), [Assignment.State.REPORTED_IN]),
-        "returned": (_("Returned"), [Assignment.State.RETURNED]),
-        "done": (_("Done"), [Assignment.State.DONE]),
+        "to_report_in": (_("To report in"), open_case & Q(state=state.DISPATCHED)),
+        "in_hand": (_("In hand"), open_case & Q(state=state.REPORTED_IN)),
+        "feedback_given": (_("Feedback given"), open_case & Q(state=state.DONE)),
+        "closed": (_("Case closed"), ~open_case & Q(state=state.DONE)),
+        "returned": (_("Returned"), Q(state=state.RETURNED)),
     }
     tab = request.GET.get("tab", "to_report_in")
     if tab not in tabs:
         tab = "to_report_in"
-    rows = list(parts.filter(state__in=tabs[tab][1]).order_by("due_at", "dispatched_at")[:200])
+    order = ("-event__closed_at",) if tab == "closed" else ("due_at", "dispatched_at")
+    rows = list(parts.filter(tabs[tab][1]).order_by(*order)[:200])
     for row in rows:  # the buttons its declaration allows on each part
         row.actions = [PART_ACTIONS[move] for move in part_moves(scope, row)]
+        row.state_label = PART_STATE_LABELS[row.state]
     counts = parts.order_by().aggregate(
-        **{name: Count("pk", filter=Q(state__in=states)) for name, (_l, states) in tabs.items()}
+        **{name: Count("pk", filter=where) for name, (_l, where) in tabs.items()}
     )
     return render(
         request,

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from events.models import Event
 from governance import ratelimit
 from governance.privacy import mask_phone, mask_phones_in_text
-from governance.spreadsheets import download, workbook_saved
+from governance.spreadsheets import download, table_sheet, workbook_saved
 
 MAX_ROWS = 50_000
 
@@ -31,19 +31,17 @@ def export_allowed(*, user) -> bool:
 
 def events_workbook(*, events: QuerySet[Event], unmasked: bool = False) -> Workbook:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Cases"))
-    sheet.append(
-        [
-            _("Case number"), _("Logged at"), _("Channel"), _("Street"), _("Community"),
-            _("Block"), _("Category"), _("Colour"), _("Status"), _("Description"),
-            _("Reporter phone"), _("Closed at"), _("Satisfaction"),
-        ]
-    )  # fmt: skip
-    rows = events.select_related("block__parent__parent", "category", "category__parent")
-    for event in rows[:MAX_ROWS].iterator(chunk_size=2000):
-        community = event.block.parent
-        sheet.append(
-            [
+    header = [
+        _("Case number"), _("Logged at"), _("Channel"), _("Street"), _("Community"),
+        _("Block"), _("Category"), _("Colour"), _("Status"), _("Description"),
+        _("Reporter phone"), _("Closed at"), _("Satisfaction"),
+    ]  # fmt: skip
+    events = events.select_related("block__parent__parent", "category", "category__parent")
+
+    def rows():
+        for event in events[:MAX_ROWS].iterator(chunk_size=2000):
+            community = event.block.parent
+            yield [
                 event.number, _local(event.created_at), event.get_channel_display(),
                 community.parent.name, community.name, event.block.name, str(event.category),
                 event.get_priority_display(), event.get_status_display(),
@@ -51,8 +49,9 @@ def events_workbook(*, events: QuerySet[Event], unmasked: bool = False) -> Workb
                 event.reporter_phone if unmasked else mask_phone(event.reporter_phone),
                 _local(event.closed_at),
                 event.get_satisfaction_display() if event.satisfaction else "",
-            ]
-        )  # fmt: skip
+            ]  # fmt: skip
+
+    table_sheet(workbook, _("Cases"), header, rows())
     return workbook
 
 

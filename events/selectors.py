@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from blocks.access import Scope, scope_for
@@ -22,6 +23,7 @@ from events.models import (
     StreetDutyItem,
     TimelineEntry,
 )
+from events.supervision import strongest_open_card
 from events.workflow import live_departments
 from governance.privacy import mask_phone
 
@@ -62,6 +64,16 @@ def event_queryset(*, user) -> QuerySet[Event]:
             due_at=Subquery(next_clock.values("due_at")[:1]),
             warn_at=Subquery(next_clock.values("warn_at")[:1]),
             clock_kind=Subquery(next_clock.values("kind")[:1]),
+            # Whose clock it is, when it is a department's (events.responsibility.row_party).
+            clock_department=Subquery(
+                next_clock.annotate(
+                    who=Coalesce(
+                        NullIf("assignment__department__short_name", Value("")),
+                        "assignment__department__name",
+                    )
+                ).values("who")[:1]
+            ),
+            **strongest_open_card(OuterRef("pk")),  # 督办: every list shows a case's card
         )
     )
 
@@ -86,6 +98,16 @@ def workbench_queue(*, user) -> QuerySet[Event]:
     )
 
 
+def parts_with_clocks() -> QuerySet[Assignment]:
+    """Departments' parts with their department and their open clock's ``due_at`` and
+    ``warn_at`` (the case page, the console and the inbox show each part's lateness)."""
+    next_clock = _open_clocks().filter(assignment=OuterRef("pk")).order_by("due_at")
+    return Assignment.objects.select_related("department").annotate(
+        due_at=Subquery(next_clock.values("due_at")[:1]),
+        warn_at=Subquery(next_clock.values("warn_at")[:1]),
+    )
+
+
 def event_timeline(*, event: Event) -> list[TimelineEntry]:
     return list(event.timeline.select_related("actor").order_by("at", "id"))
 
@@ -103,10 +125,7 @@ def event_with_details(*, event: Event) -> Event:
                 ),
             ),
             # The departments' parts, read by the page and by allowed_actions/viewer_handles.
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.select_related("department", "evaluation"),
-            ),
+            Prefetch("assignments", queryset=parts_with_clocks().select_related("evaluation")),
         )
         .select_related(
             "category", "category__parent", "block", "block__parent", "handler", "merged_into"
@@ -191,10 +210,7 @@ def dispatch_queue(*, user) -> QuerySet[Event]:
         event_list_queryset(user=user)
         .filter(mine)
         .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.select_related("department").order_by("-dispatched_at"),
-            )
+            Prefetch("assignments", queryset=parts_with_clocks().order_by("-dispatched_at"))
         )
     )
 
@@ -202,22 +218,18 @@ def dispatch_queue(*, user) -> QuerySet[Event]:
 def department_parts(*, user) -> QuerySet[Assignment]:
     """The parts of cases dispatched to the user's departments."""
     scope = scope_for(user)
-    next_clock = _open_clocks().filter(assignment=OuterRef("pk")).order_by("due_at")
     return (
-        Assignment.objects.filter(department_id__in=scope.department_ids)
+        parts_with_clocks()
+        .filter(department_id__in=scope.department_ids)
         .select_related(
             "event",
             "event__category",
             "event__category__parent",
             "event__block",
             "event__block__parent",
-            "department",
         )  # fmt: skip
         .defer(*(f"event__{name}" for name in LIST_DEFERRED))
-        .annotate(
-            due_at=Subquery(next_clock.values("due_at")[:1]),
-            warn_at=Subquery(next_clock.values("warn_at")[:1]),
-        )
+        .annotate(**strongest_open_card(OuterRef("event_id")))
     )
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("<str:number>/", views.event_detail, name="detail"),
     path("<str:number>/dispatch/", dispatch_views.dispatch, name="dispatch"),
     path("<str:number>/reveal/", views.reveal_phone, name="reveal_phone"),
+    path("<str:number>/supervise/", views.event_supervise, name="supervise"),
     path(
         "<str:number>/clocks/<int:clock_id>/<str:what>/",
         views.deadline_change,

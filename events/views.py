@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -9,23 +11,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from blocks.access import scope_for
 from blocks.models import Area
-from events import exports, hotline, selectors, services
-from events.actions import CASE_ACTIONS, form_errors
+from events import exports, hotline, responsibility, selectors, services, supervision
+from events.actions import CASE_ACTIONS, DESTRUCTIVE, STEP, Offer, case_offers, form_errors
 from events.filters import EventFilter
 from events.forms import (
     EvaluationForm,
     EventLogForm,
+    SupervisionForm,
 )
-from events.models import Event, Status
+from events.models import Action, Event, Status
 from events.panels import CASE_PAGE_PANELS
 from events.serializers import revealed
 from events.workflow import allowed_actions
+from governance import polls
 from governance.audit import audit
 from governance.errors import page_act, refusal_message
 from governance.models import AuditEntry
@@ -57,10 +62,30 @@ WORKBENCH_ROWS = 50
 
 
 def _queue_context(request: HttpRequest) -> dict:
+    # The version before the rows (governance/polls.py): the queue's next poll, sent with
+    # it, is answered 204 without a query until a case of the user's blocks changes (or
+    # their postings do).
+    path = reverse("events:workbench_queue")
+    codes = scope_for(request.user).codes_for(selectors.BLOCK_ROLES)
+    current = polls.remember(
+        request,
+        path=path,
+        topics=[polls.roster_topic(request.user.pk), *map(polls.area_topic, codes)],
+    )
     queue = selectors.workbench_queue(user=request.user)
     rows = list(queue[:WORKBENCH_ROWS])
     total = len(rows) if len(rows) < WORKBENCH_ROWS else queue.count()
-    return {"queue": rows, "queue_total": total, "now": timezone.now()}
+    # 待我处理 / 等待他人: the block's own turn first; the rest waits on the desk, the
+    # district or a department, and says on whom (events.responsibility).
+    for row in rows:
+        row.owner = responsibility.row_party(row)
+    mine = [row for row in rows if row.owner and row.owner.kind == responsibility.BLOCK]
+    others = [row for row in rows if row not in mine]
+    return {
+        "queue": rows, "queue_mine": mine, "queue_others": others, "queue_total": total,
+        "now": timezone.now(),
+        "queue_poll_url": polls.poll_url(path, current), "poll_seconds": polls.interval(),
+    }  # fmt: skip
 
 
 @login_required
@@ -87,7 +112,8 @@ def workbench(request: HttpRequest, form: EventLogForm | None = None, status: in
 @require_GET
 def workbench_queue(request: HttpRequest) -> HttpResponse:
     """htmx: the queue refreshes every 30 s, so new cases and yellow/red cards show up
-    without a reload (DESIGN §4: visible within 30 s)."""
+    without a reload (DESIGN §4: visible within 30 s). An unchanged poll never gets here:
+    the session middleware answers it 204 (governance/polls.py)."""
     return render(request, "events/_queue.html", _queue_context(request))
 
 
@@ -148,11 +174,16 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(filterset.qs.order_by("-created_at"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # A dashboard's number opened here names its area by name, not by its code.
+    area = Area.objects.filter(code=request.GET.get("area", "")).first()
     return render(
         request,
         "events/event_list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode(), "now": timezone.now()},
-    )
+        {
+            "filter": filterset, "page": page, "query": query.urlencode(), "now": timezone.now(),
+            "area": area,
+        },
+    )  # fmt: skip
 
 
 @login_required
@@ -186,7 +217,10 @@ def _event_or_404(request, number: str) -> Event:
 def event_detail(request: HttpRequest, number: str) -> HttpResponse:
     event = selectors.event_with_details(event=_event_or_404(request, number))
     scope = scope_for(request.user)
-    actions = [CASE_ACTIONS[a] for a in allowed_actions(scope, event)]
+    now = timezone.now()
+    offers = [_offer_item(offer, event) for offer in case_offers(scope, event)]
+    # The one big button is the next step of the workflow, never a destructive action.
+    primary = offers[0] if offers and offers[0]["weight"] == STEP else None
     return render(
         request,
         "events/event_detail.html",
@@ -194,17 +228,12 @@ def event_detail(request: HttpRequest, number: str) -> HttpResponse:
             "event": event,
             "timeline": selectors.event_timeline(event=event),
             "case_panels": CASE_PAGE_PANELS,
-            "actions": [
-                {
-                    "action": spec.action,
-                    "form": spec.form(initial={"expected_status": event.status})
-                    if spec.on_case_page
-                    else None,
-                    "note_label": spec.note_label or _("Note (optional)"),
-                    "button": spec.button,
-                }
-                for spec in actions
-            ],
+            "primary": primary,
+            "secondary": [o for o in offers if o is not primary and o["weight"] != DESTRUCTIVE],
+            "destructive": [o for o in offers if o["weight"] == DESTRUCTIVE],
+            "waiting": responsibility.waiting_on(event),
+            "holder": responsibility.handler_party(event),
+            "part_rows": responsibility.part_rows(event, now),
             "reporter_phone": selectors.reporter_phone_for(scope, event),
             "handles": selectors.viewer_handles(scope, event),
             "can_evaluate": event.status == Status.CLOSED
@@ -214,9 +243,32 @@ def event_detail(request: HttpRequest, number: str) -> HttpResponse:
             "can_decide_changes": scope.can_act_in_street(event.area_code)
             or bool(event.whistled_to_district_at and scope.can_act_in_district(event.area_code)),
             "can_change_clocks": not scope.is_read_only and bool(allowed_actions(scope, event)),
-            "now": timezone.now(),
+            **_supervision_context(scope, event),
+            "now": now,
         },
     )
+
+
+def _offer_item(offer: Offer, event: Event) -> dict:
+    """What the case page needs to show one offer: its form, its words, where it posts."""
+    spec, part = offer.spec, offer.part
+    if part is not None:
+        url = reverse("events:part_action", args=[part.pk, offer.action])
+        form = spec.form()
+    elif offer.action == Action.DISPATCH:
+        url, form = reverse("events:dispatch", args=[event.number]), None  # its own screen
+    else:
+        url = reverse("events:action", args=[event.number, offer.action])
+        form = spec.form(initial={"expected_status": event.status})
+    return {
+        "action": offer.action,
+        "part": part,
+        "form": form,
+        "url": url,
+        "button": spec.button,
+        "note_label": getattr(spec, "note_label", None) or _("Note (optional)"),
+        "weight": offer.weight,
+    }
 
 
 @login_required
@@ -242,11 +294,46 @@ def event_action(request: HttpRequest, number: str, action: str) -> HttpResponse
     return redirect("events:detail", number=number)
 
 
+def _supervision_context(scope, event: Event) -> dict:
+    """督办 on the case page: its open cards, and the form for those who may put one."""
+    may = event.is_open and scope.can_supervise(event.area_code)
+    return {
+        "supervisions": supervision.open_supervisions(event=event),
+        "supervise_form": SupervisionForm() if may else None,
+    }
+
+
+@login_required
+@require_POST
+def event_supervise(request: HttpRequest, number: str) -> HttpResponse:
+    event = _event_or_404(request, number)
+    form = SupervisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("events:detail", number=number)
+    data = form.cleaned_data
+    page_act(
+        request,
+        lambda: supervision.event_supervise(
+            actor=request.user, event_id=event.pk, card=data["card"], note=data["note"],
+            due=data["due"],
+        ),
+        success=_("督办 recorded; the handler has been told."),
+    )  # fmt: skip
+    return redirect("events:detail", number=number)
+
+
 @login_required
 def deadline_board(request: HttpRequest) -> HttpResponse:
-    """What breaches in the next hour and what is overdue, by whom (street and district)."""
+    """What breaches in the next hour and what is overdue, by whom (street and district):
+    each clock names who must act (events.responsibility), never the governor who
+    whistled a case the street or the district now holds."""
+    board = selectors.deadline_board(user=request.user)
+    owners = Counter(responsibility.clock_party(clock) for clock in board["overdue"])
     return render(
-        request, "events/deadline_board.html", selectors.deadline_board(user=request.user)
+        request,
+        "events/deadline_board.html",
+        {**board, "overdue_by_owner": owners.most_common()},
     )
 
 

@@ -1,12 +1,13 @@
 import json
 import logging
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -33,6 +34,26 @@ class ContentSecurityPolicyMiddleware:
         if not exempt:
             response.headers.setdefault("Content-Security-Policy", CSP)
         return response
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Pages speak Simplified Chinese whatever the browser asks (issue 18: the product is
+    Chinese-first, and a desk PC's browser set to English must not turn a street office's
+    pages English); English only when the user chose it with the header's switch, whose
+    choice is kept in the language cookie. The API and Open311 still follow the caller's
+    Accept-Language, as an app asks for the language of its errors (Open311 answers in
+    English anyway)."""
+
+    def process_request(self, request):
+        if _door(request.path) != "page":
+            return super().process_request(request)
+        language = settings.LANGUAGE_CODE
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen:
+            with suppress(LookupError):  # a cookie naming a language we do not have
+                language = translation.get_supported_language_variant(chosen)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class RefuseControlCharactersMiddleware:

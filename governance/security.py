@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from governance import ratelimit
+from governance import polls, ratelimit
 from governance.audit import audit
 from governance.models import AuditEntry
 from governance.twofactor import requires_second_factor
@@ -111,60 +112,126 @@ API_SETUP_REQUIRED = gettext_lazy(
 )
 
 
+def is_background(request) -> bool:
+    """A request the page makes by itself rather than a navigation: an htmx request (the
+    bell's and the queue's polls, the duplicate hint, a progress bar) or a script's fetch
+    of JSON (the dashboard's refresh). What it gets back is swapped into a page or parsed,
+    never shown as a page of its own."""
+    if request.headers.get("HX-Request") == "true":
+        return request.headers.get("HX-Boosted") != "true"  # a boosted link navigates
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+# htmx stops polling on this status (and, with ``HX-Reswap: none``, swaps nothing).
+HTMX_STOP_POLLING = 286
+
+
+def background_refusal(request, *, setup_pending: bool) -> HttpResponse:
+    """What a background request gets where a navigation would be sent to the login page or
+    to the forced password change / second-factor enrolment (issue 18: the bell's poll was
+    redirected to the password page and swapped it into the header, whose bell polled again,
+    148 requests in 10 s).
+
+    htmx: 286 with ``HX-Reswap: none`` — a poll stops and nothing is swapped in, whatever
+    the element's hx-swap. Deliberately no ``HX-Redirect``/``HX-Refresh``: the request was
+    not the user's action, and a navigation they did not ask for would throw away what they
+    are typing (the duplicate hint asks while a case is being logged). The user's own next
+    navigation or submit meets the login page or the password change, as every page does.
+    A script's JSON: 401 (no session) or 403 (account setup pending) with the API's error
+    body, which the script can tell from data."""
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(status=HTMX_STOP_POLLING)
+        response["HX-Reswap"] = "none"
+        return response
+    if setup_pending:
+        body, status = {"code": "account_setup_required", "message": str(API_SETUP_REQUIRED)}, 403
+    else:
+        body, status = {"code": "not_authenticated", "message": str(SIGNED_OUT)}, 401
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+SIGNED_OUT = gettext_lazy("You are not logged in. Please log in again.")
+# Where a navigation is sent when the session cannot go on as it is.
+GATES = ("login", "password_change", "second_factor")
+
+
 class SessionPolicyMiddleware:
     """Idle timeout (30 min), absolute timeout (12 h), "log out everywhere", and the forced
-    change of an initial password."""
+    change of an initial password. A background request (``is_background``) is never
+    redirected to the login page or the password change, whether by this middleware or by
+    a view's ``login_required``: it gets ``background_refusal`` instead."""
 
     # A forced password change does not block logging out, the change itself, assets, the
     # public pages, the API (token clients) or the admin.
     EXEMPT = ("/login/", "/logout/", "/password/", "/static/", "/i18n/", "/healthz", "/r/", "/api/")
-    # Requests a page makes by itself (the bell's poll) are not the user's activity: they
-    # must not keep an unattended session alive past its idle timeout.
-    BACKGROUND = ("/notifications/unread/",)
+    # Requests a page makes by itself on a timer (the bell's and the workbench queue's
+    # polls) are not the user's activity: they must not keep an unattended session alive
+    # past its idle timeout.
+    BACKGROUND = ("/notifications/unread/", "/events/workbench/queue/")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        response = self._gate(request) or self.get_response(request)
+        if response.status_code in (301, 302) and is_background(request):
+            target = urlsplit(response.get("Location", "")).path
+            if target in {reverse(name) for name in GATES}:
+                user = getattr(request, "user", None)
+                pending = user is not None and user.is_authenticated
+                return background_refusal(request, setup_pending=pending)
+        return response
+
+    def _gate(self, request) -> HttpResponse | None:
+        """A response instead of the page, or None to go on."""
+        now = timezone.now().timestamp()
+        session = request.session
+        if request.path.startswith(self.BACKGROUND) and "started_at" in session:
+            # An unchanged poll is answered from the session and Redis alone, before the
+            # user is loaded (governance/polls.py): no query. A session past its timeouts
+            # goes on to be ended below; one ended "everywhere" (a field of the user) gets
+            # only empty answers until its poll has news, and is ended then.
+            started = session["started_at"]
+            if not _timed_out(now, started, session.get("last_seen", started)) and (
+                polls.unchanged(request)
+            ):
+                return polls.unchanged_response()
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            now = timezone.now().timestamp()
-            session = request.session
-            started = session.setdefault("started_at", now)
-            last_seen = session.get("last_seen", started)
-            valid_after = user.sessions_valid_after.timestamp() if user.sessions_valid_after else 0
-            if (
-                now - last_seen > IDLE_SECONDS
-                or now - started > ABSOLUTE_SECONDS
-                or started < valid_after
-            ):
-                logout(request)
-                messages.info(request, _("Your session has ended. Please log in again."))
-                if request.path.startswith(self.BACKGROUND):
-                    return HttpResponse(status=286)  # htmx: stop polling
-                return redirect(f"{reverse('login')}?next={request.path}")
-            # Written at most once a minute: a session saved on every page view is a
-            # database write per request (the idle timeout does not need the second).
-            if not request.path.startswith(self.BACKGROUND) and now - last_seen >= 60:
-                session["last_seen"] = now
-            must_enrol = requires_second_factor(user) and not user.totp_enabled
-            if (user.must_change_password or must_enrol) and request.path.startswith("/api/"):
-                # A session on the API (the browsable API, a page's script) is not the way
-                # round the change of an initial password or the second factor: refuse, in the
-                # API's error format. (Token clients are not seen here: their token was only
-                # issued once both were done.)
-                return JsonResponse(
-                    {"code": "account_setup_required", "message": str(API_SETUP_REQUIRED)},
-                    status=403,
-                )
-            exempt = request.path.startswith((*self.EXEMPT, "/" + settings.ADMIN_URL))
-            if user.must_change_password and not exempt:
-                return redirect("password_change")
-            if must_enrol and not request.path.startswith(
-                (*self.EXEMPT, "/account/second-factor/")
-            ):
-                return redirect("second_factor")
-        return self.get_response(request)
+        if user is None or not user.is_authenticated:
+            return None
+        started = session.setdefault("started_at", now)
+        last_seen = session.get("last_seen", started)
+        valid_after = user.sessions_valid_after.timestamp() if user.sessions_valid_after else 0
+        if _timed_out(now, started, last_seen) or started < valid_after:
+            logout(request)
+            messages.info(request, _("Your session has ended. Please log in again."))
+            return redirect(f"{reverse('login')}?next={request.path}")
+        # Written at most once a minute: a session saved on every page view is a database
+        # write per request (the idle timeout does not need the second).
+        if not request.path.startswith(self.BACKGROUND) and now - last_seen >= 60:
+            session["last_seen"] = now
+        must_enrol = requires_second_factor(user) and not user.totp_enabled
+        if (user.must_change_password or must_enrol) and request.path.startswith("/api/"):
+            # A session on the API (the browsable API, a page's script) is not the way round
+            # the change of an initial password or the second factor: refuse, in the API's
+            # error format. (Token clients are not seen here: their token was only issued
+            # once both were done.)
+            return JsonResponse(
+                {"code": "account_setup_required", "message": str(API_SETUP_REQUIRED)},
+                status=403,
+            )
+        exempt = request.path.startswith((*self.EXEMPT, "/" + settings.ADMIN_URL))
+        if user.must_change_password and not exempt:
+            return redirect("password_change")
+        if must_enrol and not request.path.startswith((*self.EXEMPT, "/account/second-factor/")):
+            return redirect("second_factor")
+        return None
+
+
+def _timed_out(now: float, started: float, last_seen: float) -> bool:
+    """Idle past IDLE_SECONDS or signed in past ABSOLUTE_SECONDS (timestamps)."""
+    return now - last_seen > IDLE_SECONDS or now - started > ABSOLUTE_SECONDS
 
 
 def sessions_end_everywhere(*, user, now: datetime | None = None) -> None:

@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "governance.middleware.ChineseFirstLocaleMiddleware",
     "governance.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,6 +136,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# A PostgreSQL streaming replica serves dashboards, lists and exports (DESIGN §8;
+# governance/db.py): writes, reads inside a transaction and the requests of a browser or app
+# that wrote in the last REPLICA_PIN_SECONDS stay on the primary. Unset: one database, no
+# router.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the same test database
+    DATABASE_ROUTERS = ["governance.db.ReplicaRouter"]
+    MIDDLEWARE = [*MIDDLEWARE, "governance.db.ReplicaReadsMiddleware"]
+REPLICA_READ_VIEWS = frozenset(
+    {
+        "dashboard:home",
+        "dashboard:area",
+        "dashboard:big_screen",
+        "dashboard:data",
+        "dashboard:report",
+        "dashboard:evaluations",
+        "api-stats-summary",
+        "events:list",
+        "events:export",
+        "events:deadline_board",
+        "liaison:demand_list_export",
+        "liaison:problem_list_export",
+        "liaison:service_items_export",
+        "liaison:ledger_export",
+    }
+)
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "governance.User"
@@ -153,6 +188,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Language and time ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Pages are Chinese whatever the browser asks; English is chosen with the header's switch,
+# whose cookie lasts a year (governance/middleware.py ChineseFirstLocaleMiddleware).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

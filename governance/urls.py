@@ -5,8 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from blocks.views import home
 from governance import audit_views, health, notification_views, twofactor, views
+from liaison.landing import home
 
 # The project's own pages, under the "governance" namespace.
 governance_patterns = [

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
+from events.responsibility import clock_party, row_party
 from governance.privacy import mask_phones_in_text, phones_in_text
 
 register = template.Library()
@@ -53,6 +54,19 @@ def clock_state(clock, now: datetime) -> str:
         '<span class="clock {}" data-due="{}" data-warn="{}">{}</span>',
         css, clock.due_at.isoformat(), warn, text,
     )  # fmt: skip
+
+
+@register.simple_tag
+def clock_owner(clock):
+    """Who must act on a clock: 区块, 区块监督员, 街道派单台, 区指挥中心 or the department
+    (events.responsibility)."""
+    return clock_party(clock)
+
+
+@register.simple_tag
+def row_owner(event):
+    """Whose turn a list row's case is (the owner of its next clock)."""
+    return row_party(event)
 
 
 @register.filter(is_safe=True)

@@ -11,6 +11,24 @@
     if (placeholder) { placeholder.selected = true; select.appendChild(placeholder); }
   }
 
+  // Fill `select` with the <option>s the server renders for `query` and choose `value`.
+  function fillSelect(select, url, query, value) {
+    return fetch(url + "?" + query, { credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (options) { select.innerHTML = options; select.value = String(value); });
+  }
+
+  function showInSelects(answer, street, community, block) {
+    if (!street || !community || !block || !answer.street || !answer.community) return;
+    var url = street.getAttribute("hx-get");
+    street.value = String(answer.street);
+    fillSelect(community, url, "street=" + encodeURIComponent(answer.street), answer.community)
+      .then(function () {
+        return fillSelect(block, url, "community=" + encodeURIComponent(answer.community), answer.block);
+      })
+      .catch(function () { resetSelect(community); resetSelect(block); });
+  }
+
   function setupLocate() {
     var button = document.getElementById("locate-button");
     if (!button) return;
@@ -37,10 +55,9 @@
           .then(function (response) { return response.json(); })
           .then(function (answer) {
             if (answer.found) {
-              // The point decides the block: clear a choice made by hand before.
-              if (street) street.value = "";
-              resetSelect(community);
-              resetSelect(block);
+              // The point decides the block: the selects show it (not 请选择), so the resident
+              // sees where the report goes and can still change it by hand.
+              showInSelects(answer, street, community, block);
               say(answer.label, true);
             } else {
               say(answer.message);

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def leader():
-    """A district leader: no block or desk of their own, so the login lands on the areas."""
+    """A district leader: no block or desk of their own, so the login lands on the dashboard."""
     district = area("430302", "雨湖区")
     area("430302001", "雨湖路街道", households=0)
     area("430302002", "城正街街道")
@@ -50,7 +50,10 @@ def test_login_on_a_phone_in_chinese_then_switch_to_english(
     page.locator("input[name=password]").fill("Correct-Horse-42")
     page.locator("form button[type=submit]", has_text="登录").click()
 
-    # The leader lands on the area browser: the district, its streets, in Chinese.
+    # The leader lands on the dashboard (issue 18: each role on its work); its areas, in
+    # Chinese, are one click away.
+    page.wait_for_url(f"{live_server.url}/dashboard/**")
+    page.locator(".main-nav a[href='/areas/']").click()
     page.wait_for_url(f"{live_server.url}/areas/**")
     expect(page.locator("h1")).to_contain_text("雨湖区")
     expect(page.locator("main")).to_contain_text("下级区域")

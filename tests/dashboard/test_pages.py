@@ -4,6 +4,7 @@ link to exactly the cases it counts, the same number of queries whatever the dat
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -11,12 +12,14 @@ import time_machine
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from blocks.models import Posting
 from dashboards import reports, rollup
 from dashboards.models import ReportJob
-from events import services
+from events import services, stats
+from events.models import Status
 from tests.dashboard.conftest import NOW
 from tests.factories import UserFactory, post
 
@@ -50,7 +53,8 @@ def test_the_leader_lands_on_the_district_and_sees_the_numbers(rolled, client, a
     assert response.status_code == 200
     data = response.context["data"]
     assert {k["name"]: k["value"] for k in data["kpis"]} == {
-        "new": 10, "open": 6, "overdue": 4, "closed": 4, "rated": 4, "invalid": 1, "merged": 1,
+        "new": 10, "open": 6, "overdue": 4, "closed": 4, "rated": 5, "invalid": 1, "merged": 1,
+        "supervised": 0,
     }  # fmt: skip
     html = response.content.decode()
     # Every formula is a tooltip, in Chinese.
@@ -58,7 +62,8 @@ def test_the_leader_lands_on_the_district_and_sees_the_numbers(rolled, client, a
     assert 'id="dashboard-data"' in html and "<script>" not in html
     assert [c["name"] for c in data["children"]] == ["雨湖路街道", "城正街街道"]
     assert data["children"][0]["url"] == "/dashboard/430302001/"
-    assert [d["name"] for d in data["departments"]][:2] == ["公安", "城管执法"]
+    # The departments the street scored rank first; 公安 and 住建 await its score (待评价).
+    assert [d["name"] for d in data["departments"]][:2] == ["城管执法", "市场监管"]
     assert {c["number"] for c in data["overdue_cases"]} == {
         rolled.events[i].number for i in (6, 10, 11, 12)
     }
@@ -76,14 +81,14 @@ def test_every_number_opens_exactly_the_cases_it_counts(rolled, client, at_now):
     for rate in data["rates"]:
         # Parts are counted per department; the list shows their cases (E4 and E5 have two
         # parts each).
-        parts = rate["name"] in ("response_rate", "return_rate")
+        parts = rate["name"] in ("report_in_rate", "return_rate")
         if "numerator_link" in rate and not parts:
             assert listed(rate["numerator_link"]) == rate["numerator"], rate["name"]
         if "denominator_link" in rate and not parts:
             expected = rate["denominator"] if "denominator" in rate else rate["count"]
             assert listed(rate["denominator_link"]) == expected, rate["name"]
     rates = {r["name"]: r for r in data["rates"]}
-    assert listed(rates["response_rate"]["denominator_link"]) == 2
+    assert listed(rates["report_in_rate"]["denominator_link"]) == 2
     assert listed(rates["return_rate"]["numerator_link"]) == 1
     # A category's slice, a child's number, a department's row.
     for item in data["breakdowns"]["category"] + data["breakdowns"]["channel"]:
@@ -142,7 +147,7 @@ def test_a_street_leader_sees_the_street_by_default(rolled, client, at_now):
     body = _get(client, boss, "/api/stats/summary/", **{"from": "2026-11-01", "to": "2026-11-30"})
     body = body.json()
     assert body["area"]["code"] == "430302002"
-    assert body["counts"]["new"] == 2 and body["response_rate"]["numerator"] == 1
+    assert body["counts"]["new"] == 2 and body["report_in_rate"]["numerator"] == 1
     # The API asks for both ends of a custom period.
     assert _get(client, boss, "/api/stats/summary/", to="2026-11-30").status_code == 400
 
@@ -160,7 +165,66 @@ def test_big_screen_and_its_data(rolled, client, at_now):
     assert 'class="big-screen"' in page and 'data-refresh-seconds="60"' in page
     data = _get(client, leader, "/dashboard/430302/data.json", **NOVEMBER).json()
     assert data["counts"]["overdue"] == 4 and data["area"]["code"] == "430302"
-    assert len(data["map"]["values"]) == 3  # every block of the district, with or without cases
+    # The district's map is its streets (the story has two), with or without cases; a
+    # street's map is its blocks.
+    assert [v["label"] for v in data["map"]["values"]] == ["雨湖路街道", "城正街街道"]
+    street = _get(client, leader, "/dashboard/430302001/data.json", **NOVEMBER).json()
+    assert [v["name"] for v in street["map"]["values"]] == ["430302001001001", "430302001001002"]
+    assert [o["name"] for o in street["map"]["outlines"]] == []  # its community has no outline
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees of a page: no scripts (the charts' JSON), no tags or attributes."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+RAW_KEYS = sorted(
+    {name for name in (*stats.MEASURES, *stats.EVENT_SET_NAMES, *stats.COUNT_NAMES) if "_" in name}
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/430302/?period=custom&from=2026-11-01&to=2026-11-30",
+        "/dashboard/430302001/?period=custom&from=2026-11-01&to=2026-11-30",
+        "/dashboard/430302/screen/?period=custom&from=2026-11-01&to=2026-11-30",
+        "/dashboard/430302/report/?month=2026-11",
+    ],
+)
+def test_leaders_pages_read_as_words_not_keys(rolled, client, at_now, url):
+    """Issue 18: metric keys in the monthly report, ISO times, "17505 s" numerators, "5.0"
+    under 满意率, 姓名 over area names."""
+    text = visible_text(_get(client, rolled.world.leader, url).content.decode())
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", text), "an ISO timestamp"
+    assert not re.search(r"\b(\d{3,}|[6-9]\d) s\b", text), "seconds as a number"
+    assert [key for key in RAW_KEYS if re.search(rf"\b{key}\b", text)] == []
+    assert "姓名" not in text
+    if "/report/" not in url and "/screen/" not in url:
+        # Durations in hours and minutes, rates (satisfaction too) in per cent.
+        page = _get(client, rolled.world.leader, url).context["data"]
+        rates = {r["name"]: r for r in page["rates"]}
+        assert rates["satisfaction_rate"]["display"].endswith("%")
+        assert rates["satisfaction_rate"]["display"] in text
+        average = rates["avg_resolve_hours"]
+        assert re.fullmatch(r"(\d+[^\d.]+)+", average["display"])  # e.g. 46时42分, 93时
+        assert average["display"] in text and average["numerator_display"] in text
+
+
+def test_the_map_tells_no_cases_from_none_overdue_and_nothing_to_measure(rolled, client, at_now):
+    """Issue 18: a block without cases looked like a block with none overdue."""
+    leader = rolled.world.leader
+    today = {"period": "today"}  # E9 in the first block; nothing in the second
+    data = _get(client, leader, "/dashboard/430302001/data.json", **today).json()["map"]
+    states = {v["label"]: (v["value"], v["state"]) for v in data["values"]}
+    assert states == {"白石社区第1区块": (0, ""), "白石社区第2区块": (0, "no_cases")}
+    assert data["legend"]["no_cases"] and data["scale"] == "good_low"
+    rated = {"measure": "on_time_rate", **today}  # E9 is not resolved: nothing to measure
+    data = _get(client, leader, "/dashboard/430302001/data.json", **rated).json()["map"]
+    states = {v["label"]: (v["value"], v["state"]) for v in data["values"]}
+    assert states == {"白石社区第1区块": (None, "no_data"), "白石社区第2区块": (None, "no_cases")}
+    assert data["is_rate"] and data["scale"] == "good_high"
 
 
 def test_queries_per_dashboard_do_not_grow_with_data(rolled, client, at_now):
@@ -211,13 +275,68 @@ def test_monthly_report_page_and_xlsx_with_personal_data_masked(rolled, client, 
     assert [r[1] for r in by_street.iter_rows(min_row=2, values_only=True)] == [
         "雨湖路街道",
         "城正街街道",
+        "雨湖区",  # the total
     ]
-    assert by_department.cell(row=2, column=2).value == "公安"
+    assert by_department.cell(row=2, column=2).value == "城管执法"
     assert by_category.max_row >= 3
     rows = list(overdue.iter_rows(min_row=2, values_only=True))
-    # Open and overdue: E6 E10 E11 E12; resolved late: E2 (E11 counted once).
-    assert {r[0] for r in rows} == {rolled.events[i].number for i in (2, 6, 10, 11, 12)}
-    assert all(r[9] in ("138****5678", "") and "明" not in (r[8] or "") for r in rows)
+    # Exactly the cases the summary counts as overdue: open, a running clock past due (E6
+    # E10 E11 E12); E2, resolved late and closed, is not overdue (issue 18).
+    assert {r[0] for r in rows} == {rolled.events[i].number for i in (6, 10, 11, 12)}
+    assert all(r[-1] in ("138****5678", "") and "明" not in (r[-2] or "") for r in rows)
+
+
+def _sheet_rows(sheet, header_row):
+    return [r for r in sheet.iter_rows(min_row=header_row + 1, values_only=True) if any(r)]
+
+
+def test_the_xlsx_reads_like_its_summary(rolled, client, at_now):
+    """Issue 18: the overdue sheet lists the 78 cases of a summary saying 26 (closed ones
+    among them); no column widths, no frozen header, rates as bare numbers, area names
+    under 姓名. Every sheet now counts as the summary does and reads in a spreadsheet."""
+    client.force_login(rolled.world.leader)
+    response = client.post("/dashboard/430302/report.xlsx", {"month": "2026-11"})
+    book = load_workbook(io.BytesIO(client.get(response["Location"]).content))
+    summary, by_street, by_department, by_category, overdue = (book[n] for n in book.sheetnames)
+
+    # The summary: a title row, then its header (frozen), then one row per number.
+    assert summary.freeze_panes == "A3"
+    lines = {row[0]: row for row in summary.iter_rows(min_row=3, values_only=True)}
+    counted = {name: lines[str(label)][1] for name, label, _f in stats.COUNTS}
+    assert counted["overdue"] == 4 and counted["new"] == 10
+    on_time = str(stats.MEASURES["on_time_rate"].label)
+    assert lines[on_time][1:4] == (0.6, 3, 5)  # 3 of 5 resolved on time, a fraction
+    value_cell = next(c for c in summary["B"] if c.value == 0.6)
+    assert "%" in value_cell.number_format
+
+    # Overdue: exactly the summary's overdue cases, open ones only.
+    assert overdue.freeze_panes == "A2"
+    rows = _sheet_rows(overdue, 1)
+    assert len(rows) == counted["overdue"]
+    open_labels = {str(label) for value, label in Status.choices if value in stats.OPEN}
+    status = [c.value for c in overdue[1]].index(_("Status"))
+    assert {r[status] for r in rows} <= open_labels
+
+    # By street and by category add up to the summary; rates are % formatted numbers.
+    for sheet in (by_street, by_category):
+        assert sheet.freeze_panes == "A2"
+        header = [c.value for c in sheet[1]]
+        assert "姓名" not in header
+        new, late = header.index(str(stats.COUNTS[0][1])), header.index(str(stats.COUNTS[2][1]))
+        rows = [r for r in _sheet_rows(sheet, 1) if r[0] != _("Total")]
+        assert sum(r[new] for r in rows) == counted["new"]
+        assert sum(r[late] for r in rows) == counted["overdue"]
+        rate = header.index(on_time) + 1
+        cells = [sheet.cell(row=i, column=rate) for i in range(2, sheet.max_row + 1)]
+        assert any(isinstance(c.value, float) for c in cells)
+        assert all("%" in c.number_format for c in cells if isinstance(c.value, float))
+    assert [c.value for c in by_street[1]][1] == "名称"
+    assert "%" in by_department.cell(row=2, column=5).number_format
+
+    # Every sheet has its columns sized to what they hold.
+    for sheet in (summary, by_street, by_department, by_category, overdue):
+        widths = [sheet.column_dimensions[c].width for c in "ABC"]
+        assert all(w and w >= 6 for w in widths), sheet.title
 
 
 def test_a_large_report_is_built_by_a_worker_with_a_progress_bar(

@@ -145,7 +145,7 @@ def test_the_case_pages_show_the_number_masked(client, world, depts, case):
             "/events/console/",
             f"/events/{waiting.number}/dispatch/",
         ],
-        depts.cgzf.officer: ["/events/inbox/?tab=done", f"/events/{case.number}/"],
+        depts.cgzf.officer: ["/events/inbox/?tab=feedback_given", f"/events/{case.number}/"],
     }
     for user, urls in pages.items():
         _page(client, user)

@@ -15,11 +15,12 @@ def test_login_page_is_chinese_by_default(client):
     assert "登录" in html and "密码" in html
 
 
-def test_login_page_in_english_when_asked(client):
+def test_login_page_stays_chinese_when_the_browser_asks_for_english(client):
+    # Issue 18: Chinese-first; English only by the switch (tests/governance/test_language.py).
     response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en")
     html = response.content.decode()
-    assert '<html lang="en">' in html
-    assert "Log in" in html and "Password" in html
+    assert '<html lang="zh-hans">' in html
+    assert "登录" in html and "Log in" not in html
 
 
 def test_language_switch_remembers_english(client):

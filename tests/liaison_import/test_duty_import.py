@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import translation
 from openpyxl import load_workbook
@@ -235,6 +236,7 @@ def test_the_page_imports_shows_the_report_and_lets_it_be_downloaded(
 
 def test_a_wrong_file_is_a_form_error(client, world, depts, district_admin):
     client.login(username=district_admin.username, password=PASSWORD)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # English by the switch (issue 18)
     with translation.override("en"):
         response = client.post(
             f"/duties/{world.district.code}/import/",

@@ -30,10 +30,13 @@ DEMO_ACCOUNTS = {
     "districtdesk": ("区指挥中心派单员", Posting.Role.DISPATCHER, "district"),
     "governor": ("区块治理员", Posting.Role.GOVERNOR, "block"),
     "supervisor": ("区块监督员", Posting.Role.SUPERVISOR, "block"),
-    # A department officer of 城管执法 (not a roster role: a department membership).
+    # Department officers (not a roster role: a department membership, see DEPARTMENT_OF):
+    # 城管执法 leads most dispatched cases; 市场监管 cooperates on street vending (issue 18).
     "officer": ("城管执法队员", None, "district"),
+    "officer2": ("市场监管执法员", None, "district"),
 }
-OFFICER_DEPARTMENT = "cgzf"
+# The department of each demo officer (demo/links.py DEPARTMENTS).
+DEPARTMENT_OF = {"officer": "cgzf", "officer2": "scjg"}
 PASSWORD_FILE = settings.VAR_DIR / "demo-password.txt"
 
 
@@ -48,6 +51,29 @@ def demo_password() -> tuple[str, bool]:
     PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
     PASSWORD_FILE.write_text(password + "\n")
     return password, True
+
+
+def demo_areas(district: Area) -> dict[str, Area]:
+    """Where the demo logins work: the district, its first street, that street's first block."""
+    street = district.children.filter(name__endswith="街道").order_by("code").first()
+    block = Area.objects.filter(level=Area.Level.BLOCK, code__startswith=street.code).order_by(
+        "code"
+    )[0]
+    return {"district": district, "street": street, "block": block}
+
+
+def logins(*, district: Area, password: str) -> str:
+    """The demo logins, as `seed_demo` prints them and `demo_banner` prints them again once
+    web, worker and beat are up (`make run`)."""
+    areas = demo_areas(district)
+    departments = dict(Department.objects.filter(district=district).values_list("code", "name"))
+    rows = [f"Demo accounts (password: {password}):"]
+    for username, (full_name, role, where) in DEMO_ACCOUNTS.items():
+        place = areas[where].name if role else departments[DEPARTMENT_OF[username]]
+        rows.append(f"  {username:<12} {full_name}  {place}")
+    rows.append("  cadre        刘建国  下沉干部 (links: my visits)")
+    rows.append("  member       王秀英  双报到党员 (links: my wishes)")
+    return "\n".join(rows)
 
 
 class Command(BaseCommand):
@@ -65,7 +91,7 @@ class Command(BaseCommand):
         postings = seed_block_teams(district=district, rng=rng)
         postings += self._street_desks(district)
         seed_liaison(district=district)
-        areas = self._demo_areas(district)
+        areas = demo_areas(district)
         password, reset = demo_password()
         with transaction.atomic():
             for username, (full_name, role, where) in DEMO_ACCOUNTS.items():
@@ -92,14 +118,7 @@ class Command(BaseCommand):
             # (or never, where it is off): without them the planner picks poor indexes.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        self.stdout.write(f"Demo accounts (password: {password}):")
-        for username, (full_name, role, where) in DEMO_ACCOUNTS.items():
-            place = (
-                areas[where].name if role else Department.objects.get(code=OFFICER_DEPARTMENT).name
-            )
-            self.stdout.write(f"  {username:<12} {full_name}  {place}")
-        self.stdout.write("  cadre        刘建国  下沉干部 (links: my visits)")
-        self.stdout.write("  member       王秀英  双报到党员 (links: my wishes)")
+        self.stdout.write(logins(district=district, password=password))
 
     def _street_desks(self, district: Area) -> int:
         """Each street's desk (快速处置平台) gets a dispatcher, so whistles reach someone."""
@@ -117,13 +136,6 @@ class Command(BaseCommand):
             created += 1
         return created
 
-    def _demo_areas(self, district: Area) -> dict[str, Area]:
-        street = district.children.filter(name__endswith="街道").order_by("code").first()
-        block = Area.objects.filter(level=Area.Level.BLOCK, code__startswith=street.code).order_by(
-            "code"
-        )[0]
-        return {"district": district, "street": street, "block": block}
-
     def _account(self, username, full_name, role, area, password, reset) -> None:
         User = get_user_model()
         user, created = User.objects.get_or_create(
@@ -139,7 +151,7 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = True
         user.save()
         if role is None:
-            department = Department.objects.get(district=area, code=OFFICER_DEPARTMENT)
+            department = Department.objects.get(district=area, code=DEPARTMENT_OF[username])
             DepartmentMember.objects.get_or_create(
                 department=department, user=user, ended_on=None,
                 defaults={"role": DepartmentMember.Role.OFFICER},
