@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from blocks import divisions
 from blocks.access import scope_for
 from blocks.models import Area, Posting
+from governance import polls
 from governance.audit import audit
 from governance.models import AuditEntry
 
@@ -116,6 +117,7 @@ def posting_create(
                 started_on=started_on or timezone.localdate(),
                 note=note,
             )
+            polls.bump([polls.roster_topic(user.pk)])  # their queue's poll takes the block in
             if actor is not None:
                 _audit_roster(actor=actor, posting=posting, change="create", request=request)
             return posting

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from blocks.models import DepartmentMember, Posting
 from events.models import ClockKind, Deadline, DistrictSettings, HandlerLevel, Status
+from governance import polls
 from governance.models import WebhookTarget
 from governance.notifications import notify
 from governance.tasks import relay_soon
@@ -157,6 +158,7 @@ def _claim(*, breach: bool, now: datetime, batch: int) -> int:
                 picked = picked.select_for_update(skip_locked=True, of=("self",))
             rows = list(picked[:batch])
             claimed_before = claimed
+            changed_areas: set[str] = set()
             for clock in rows:
                 won = Deadline.objects.filter(
                     pk=clock.pk, met_at__isnull=True, cancelled_at__isnull=True,
@@ -165,9 +167,13 @@ def _claim(*, breach: bool, now: datetime, batch: int) -> int:
                 if not won:
                     continue  # another scan got there first
                 claimed += 1
+                changed_areas.add(clock.event.area_code)
                 _tell(clock, breach, now)
                 if breach:
                     _auto_whistle(clock, now)
+            # A claimed clock turns its card yellow or red in the queues of its block: their
+            # polls answer anew once this batch commits (issue 21).
+            polls.bump(topic for code in changed_areas for topic in polls.area_topics(code))
             if claimed > claimed_before:
                 # The relay sends these notices' e-mails and robot messages as soon as this
                 # batch commits, not at beat's next tick (DESIGN §4: within 15 s of due).

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from governance import polls
 from governance.notifications import (
     notification_mark_read,
     notifications_for,
@@ -42,13 +43,21 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def notification_badge(request: HttpRequest) -> HttpResponse:
-    """The unread count in the header bell; htmx asks for it on load and every 30 s."""
+    """The unread count in the header bell; htmx asks for it on load and every 30 s. An
+    unchanged poll never gets here: the session middleware answers it 204."""
     if not request.user.is_authenticated:
         return HttpResponse(status=HTMX_STOP_POLLING)
+    # The version first, then the count (governance/polls.py): the next poll, sent with
+    # this version, is answered 204 without a query until a notice of the user changes.
+    current = polls.remember(request, path=request.path, topics=[polls.bell_topic(request.user.pk)])
     return render(
         request,
         "governance/_notification_badge.html",
-        {"unread": notifications_unread_count(user=request.user)},
+        {
+            "unread": notifications_unread_count(user=request.user),
+            "poll_url": polls.poll_url(request.path, current),
+            "poll_seconds": polls.interval(),
+        },
     )
 
 

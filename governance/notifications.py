@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from governance import polls
 from governance.models import Delivery, Notification, User
 from governance.privacy import mask_phones_in_text
 
@@ -59,6 +60,7 @@ def notify(
         for r in {getattr(r, "pk", r) for r in recipients if r is not None}
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    polls.bump(polls.bell_topic(r.recipient_id) for r in rows)  # their bells, on commit
     # E-mail to those who have an address; the group robots of the desk / departments.
     emails = (
         User.objects.filter(pk__in=[r.recipient_id for r in rows])
@@ -100,14 +102,27 @@ def notification_mark_read(*, user, notification_id: int, now: datetime | None =
     if not notices.exists():
         return False
     # Marking twice keeps the first moment it was read.
-    notices.filter(read_at__isnull=True).update(read_at=now or timezone.now())
+    if notices.filter(read_at__isnull=True).update(read_at=now or timezone.now()):
+        polls.bump([polls.bell_topic(user.pk)])
     return True
 
 
 def notifications_mark_all_read(*, user, now: datetime | None = None) -> int:
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
+    marked = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
         read_at=now or timezone.now()
     )
+    if marked:
+        polls.bump([polls.bell_topic(user.pk)])
+    return marked
+
+
+def notifications_settle(*, link: str, now: datetime) -> int:
+    """Mark read, for everyone, the unread notices that point to ``link``: once the thing
+    they tell of is over (a case closed), they are no longer anybody's to do (issue 18:
+    notices stayed unread after their case closed). Runs in the caller's transaction."""
+    unread = Notification.objects.filter(link=link, read_at__isnull=True)
+    polls.bump(polls.bell_topic(r) for r in unread.values_list("recipient_id", flat=True))
+    return unread.update(read_at=now)
 
 
 # --- Delivery outside the application: the outbox relay ---------------------------------
