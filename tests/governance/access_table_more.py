@@ -13,6 +13,8 @@ from django.utils import timezone
 from tests.governance.access_table import (
     ADMIN,
     BLOCK_VIEWERS,
+    COMMUNITY_READERS,
+    DEPT,
     DISP,
     GOV,
     LEADER,
@@ -111,6 +113,38 @@ MORE: dict[str, Entry] = {
         params={"code": lambda w: w.district.code},
         # The template's example row is a valid "own duties" list of one item.
         body=lambda w: {"kind": "own", "file": Upload("own.xlsx", w.more.own_list)},
+    ),
+    # --- 准入 (liaison/admissions.py): the department pushes down; the community's staff,
+    # its street, the leader and the pushing department read; the district's administrators
+    # (here the superuser) decide. Another department and another street see nothing.
+    "liaison:admissions": Entry(
+        get=SIGNED_IN,
+        post=frozenset({DEPT, ADMIN}),
+        body=lambda w: {"department": w.cgzf.pk, "area": w.street.pk, "matter": "消防宣传"},
+    ),
+    "liaison:admission_detail": Entry(
+        get=COMMUNITY_READERS | {DEPT},
+        post=frozenset({ADMIN}),
+        params={"admission_id": lambda w: w.more.admission_waiting.pk},
+        body=lambda w: {"action": "approve", "note": "同意"},
+    ),
+    "task-admission-list": Entry(
+        get=SIGNED_IN,
+        post=frozenset({DEPT, ADMIN}),
+        body=lambda w: {"department": "cgzf", "area": w.street.code, "matter": "消防宣传"},
+    ),
+    "task-admission-detail": Entry(
+        get=COMMUNITY_READERS | {DEPT}, params={"pk": lambda w: w.more.admission_waiting.pk}
+    ),
+    "task-admission-ask-approval": Entry(
+        post=frozenset({DEPT, ADMIN}),
+        params={"pk": lambda w: w.more.admission_refused.pk},
+        body=lambda w: {"basis": "中央部署"},
+    ),
+    "task-admission-decide": Entry(
+        post=frozenset({ADMIN}),
+        params={"pk": lambda w: w.more.admission_waiting.pk},
+        body=lambda w: {"approve": True},
     ),
     "duties:download": Entry(
         get=DUTY_ADMINS, params={"code": lambda w: w.district.code, "kind": "duty"}

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 from dashboards import reports
 from dashboards.models import ReportJob
 from events import duty_lists
-from tests.governance.access_table import GOV
+from liaison import admissions
+from tests.governance.access_table import DEPT, GOV
 
 
 def build_more(world) -> SimpleNamespace:
@@ -21,6 +22,18 @@ def build_more(world) -> SimpleNamespace:
     reports.run_job(job.pk)
     job.refresh_from_db()
     assert job.status == ReportJob.Status.DONE, job.error
+
+    # 准入: two tasks 城管 pushed down to block A's community, not on any list: one refused,
+    # one waiting for the district's approval.
+    def push(basis: str):
+        return admissions.task_admission_submit(
+            actor=world.users[DEPT], department_id=world.cgzf.pk, area_id=world.block.parent_id,
+            matter="协助拆除违章搭建", basis=basis,
+        )  # fmt: skip
+
     return SimpleNamespace(
-        report_job=job, own_list=duty_lists.template_xlsx(duty_lists.DutyList.OWN)
+        report_job=job,
+        own_list=duty_lists.template_xlsx(duty_lists.DutyList.OWN),
+        admission_refused=push(""),
+        admission_waiting=push("省政府专项部署"),
     )

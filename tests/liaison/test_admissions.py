@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from blocks.models import Posting
@@ -109,7 +109,7 @@ class TestApproval:
         )
         assert done.state == State.APPROVED and done.decided_by == admin
         assert "dispatcher" in recipients() and "zjj-officer" in recipients()
-        assert AuditEntry.objects.filter(action="admission.approve").exists()
+        assert AuditEntry.objects.filter(action="task_admission", detail__state="approved").exists()
 
     def test_a_refused_task_can_ask_for_approval_and_be_refused_again(
         self, world, depts, lists, admin
