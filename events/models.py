@@ -241,6 +241,8 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("12345 hotline transfer")
     PATROL = "patrol", _("patrol")
     SUPERVISOR = "supervisor", _("supervisor")
+    # A household leader's matter (联户长, seed 003): a resident's request, logged as reported.
+    HOUSEHOLD_LEADER = "household_leader", _("household leader")
 
 
 class HandlerLevel(models.TextChoices):
