@@ -107,6 +107,7 @@ class Action(models.TextChoices):
     EDIT = "edit", _("edited")
     DEADLINE = "deadline", _("time limit changed")
     SUPERVISE = "supervise", _("put under supervision (督办)")
+    CALL_LEGAL = "call_legal", _("legal team called (三官一律)")
 
 
 class Actor(models.TextChoices):
