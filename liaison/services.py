@@ -328,13 +328,26 @@ def household_leader_end(*, actor, leader_id: int, now: datetime | None = None) 
     return leader
 
 
+# A household leader names no matter: the case starts under "other matters" and the block
+# sets the right one when it accepts it.
+UNSORTED_MATTER = "other-misc"
+
+
 def household_matter_report(
     *, leader: HouseholdLeader, description: str, building: str = "", actor=None,
     now: datetime | None = None,
 ) -> HouseholdMatter:  # fmt: skip
     """A household leader reports a matter: through their own link (``actor=None``: the
     view found the leader by the link's token), or by phone to block staff who take it
-    down (``actor``: attributed to them)."""
+    down (``actor``: attributed to them).
+
+    The leader speaks for their households, so the matter is a resident's request and
+    becomes a case at once, logged at the report's time in the household leader's channel:
+    its 15-minute respond clock (一呼即应, seed 002) runs from the report and warns and
+    breaches like any other, and the block's team is told to answer within 15 minutes. The
+    block accepts it (setting its matter) or declines it (the case is marked invalid)."""
+    from events.models import Category, Channel
+
     now = now or timezone.now()
     if not leader.is_active:
         raise PermissionDenied(_("This household leader has stepped down."))
@@ -342,30 +355,27 @@ def household_matter_report(
         _deny(_("You may not take down matters for this block."))
     description = _required(description, _("Describe the matter."))
     with transaction.atomic():
+        event = _case_from(
+            actor=None, block=leader.block, category=Category.objects.get(code=UNSORTED_MATTER),
+            description=_("%(matter)s\n(Reported by household leader %(name)s)")
+            % {"matter": description[:1900], "name": leader.name},
+            priority=None, building=building.strip()[:60], reporter_name=leader.name,
+            reporter_phone=leader.phone, channel=Channel.HOUSEHOLD_LEADER, now=now,
+        )  # fmt: skip
         matter = HouseholdMatter.objects.create(
             leader=leader, area_code=leader.area_code, description=description[:2000],
             building=building.strip()[:60],
             channel=HouseholdMatter.Channel.STAFF if actor else HouseholdMatter.Channel.LINK,
-            recorded_by=actor, reported_at=now,
+            recorded_by=actor, reported_at=now, event=event,
         )  # fmt: skip
-        _log(actor=actor, verb="report", obj=matter, now=now)
-        notify(
-            recipients=_block_team_ids(leader.area_code),
-            kind="household_matter",
-            title=_("Household leader %(name)s reports a matter in %(block)s")
-            % {"name": leader.name, "block": leader.block.name},
-            body=description[:200],
-            link=reverse("liaison:household_leaders"),
-            dedupe_key=f"household_matter:{matter.pk}",
-            now=now,
-        )
+        _log(actor=actor, verb="report", obj=matter, now=now, note=event.number)
     return matter
 
 
 def _lock_reported_matter(actor, matter_id: int) -> HouseholdMatter:
     matter = (
         HouseholdMatter.objects.select_for_update(of=("self",))
-        .select_related("leader__block")
+        .select_related("leader__block", "event")
         .get(pk=matter_id)
     )
     if not scope_for(actor).can_act_in_block(matter.area_code):
@@ -382,49 +392,68 @@ def _lock_reported_matter(actor, matter_id: int) -> HouseholdMatter:
 def household_matter_accept(
     *, actor, matter_id: int, category, priority: str | None = None, now: datetime | None = None
 ):
-    """The block governor accepts the matter: it becomes a case they handle, with the
-    leader as the reporter (their number stays masked like any resident's).
-
-    The leader speaks for their households, so the case is a resident's request (the
-    resident's report channel, counted by 15分钟响应率) logged when the leader reported it:
-    its 15-minute respond clock (一呼即应, seed 002) runs from the report, and accepting it
-    now answers it, in time or late."""
+    """The block accepts the matter's case, setting its matter (and colour): it answers
+    the leader, in time or late, and handles it like any case. Accepting it on the case
+    page does the same (``liaison.signals`` keeps the matter in step)."""
     from events import services as event_services
     from events.models import Channel
 
     now = now or timezone.now()
+    if category is None:
+        raise ValidationError(_("Choose the category of the case."))
     with transaction.atomic():
         matter = _lock_reported_matter(actor, matter_id)
-        leader = matter.leader
-        event = _case_from(
-            actor=None, block=leader.block, category=category,
-            description=_("%(matter)s\n(Reported by household leader %(name)s)")
-            % {"matter": matter.description, "name": leader.name},
-            priority=priority, building=matter.building, reporter_name=leader.name,
-            reporter_phone=leader.phone, channel=Channel.SELF_REPORT, now=matter.reported_at,
+        event = matter.event or _case_from(  # a matter reported before cases were made at once
+            actor=None, block=matter.leader.block, category=category, description=matter.description,
+            priority=priority, building=matter.building, reporter_name=matter.leader.name,
+            reporter_phone=matter.leader.phone, channel=Channel.HOUSEHOLD_LEADER,
+            now=matter.reported_at,
         )  # fmt: skip
+        if not matter.event_id:
+            matter.event = event
+            matter.save(update_fields=["event"])
+        if event.category_id != category.pk or priority:
+            event_services.event_recategorize(
+                actor=actor, event_id=event.pk, category=category, priority=priority, now=now
+            )
         event = event_services.event_accept(actor=actor, event_id=event.pk, now=now)
         # "New case: answer within 15 minutes" went to the team as it was logged: answered.
         notifications_settle(link=reverse("events:detail", args=[event.number]), now=now)
-        matter.state = HouseholdMatter.State.ACCEPTED
-        matter.event, matter.decided_by, matter.decided_at = event, actor, now
-        matter.save(update_fields=["state", "event", "decided_by", "decided_at"])
-        _log(actor=actor, verb="accept", obj=matter, now=now, note=event.number)
     return event
 
 
 def household_matter_decline(
     *, actor, matter_id: int, reason: str, now: datetime | None = None
 ) -> HouseholdMatter:
+    """Not a matter for the block: its case is marked invalid with the reason (never
+    counted), which the leader sees."""
+    from events import services as event_services
+
     now = now or timezone.now()
     reason = _required(reason, _("Give the reason."))
     with transaction.atomic():
         matter = _lock_reported_matter(actor, matter_id)
-        matter.state = HouseholdMatter.State.DECLINED
-        matter.decided_by, matter.decided_at, matter.decline_reason = actor, now, reason[:300]
-        matter.save(update_fields=["state", "decided_by", "decided_at", "decline_reason"])
-        _log(actor=actor, verb="decline", obj=matter, now=now, note=reason)
+        if matter.event_id:
+            event_services.event_invalidate(
+                actor=actor, event_id=matter.event_id, reason=reason, now=now
+            )
+            notifications_settle(link=reverse("events:detail", args=[matter.event.number]), now=now)
+            matter.refresh_from_db()
+        else:
+            household_matter_settle(matter, state=HouseholdMatter.State.DECLINED, actor=actor,
+                                    now=now, reason=reason)  # fmt: skip
     return matter
+
+
+def household_matter_settle(matter, *, state: str, actor, now: datetime, reason: str = "") -> None:
+    """The matter follows its case: accepted (or whistled up) → accepted; invalid or merged
+    → declined with the reason. Called by ``liaison.signals`` from the case's timeline."""
+    matter.state = state
+    matter.decided_by, matter.decided_at = actor, now
+    matter.decline_reason = reason[:300] if state == HouseholdMatter.State.DECLINED else ""
+    matter.save(update_fields=["state", "decided_by", "decided_at", "decline_reason"])
+    verb = "accept" if state == HouseholdMatter.State.ACCEPTED else "decline"
+    _log(actor=actor, verb=verb, obj=matter, now=now, note=reason or matter.event.number)
 
 
 # --- dual registration (双报到) and wishes (微心愿) ------------------------------------------

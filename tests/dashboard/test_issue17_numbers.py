@@ -185,7 +185,7 @@ def test_a_household_leaders_matter_is_timed_from_its_report(world):
     )
     # Logged when the leader reported it, as a resident's request, answered at acceptance.
     assert slow_case.created_at == T and slow_case.accepted_at == T + 20 * M
-    assert slow_case.channel == Channel.SELF_REPORT and slow_case.handler == world.governor
+    assert slow_case.channel == Channel.HOUSEHOLD_LEADER and slow_case.handler == world.governor
     clock = Deadline.objects.get(event=slow_case, kind=ClockKind.RESPOND)
     assert (clock.started_at, clock.due_at, clock.met_at) == (T, T + 15 * M, T + 20 * M)
     assert quick_case.created_at == T + H

@@ -142,7 +142,11 @@ def test_household_leader_reports_through_link_and_governor_accepts(world, links
     assert selectors.leader_for_token(token) == leader
     matter = services.household_matter_report(leader=leader, description="5栋门口路灯坏了一周")
     assert matter.channel == HouseholdMatter.Channel.LINK and matter.recorded_by is None
-    assert Notification.objects.filter(recipient=world.assistant, kind="household_matter").exists()
+    # It is a case at once, and the block's team is told to answer within 15 minutes.
+    assert matter.event.status == Status.PENDING
+    assert Notification.objects.filter(
+        recipient=world.assistant, kind="event_new", link__endswith=f"/{matter.event.number}/"
+    ).exists()
     # Staff take one down by phone: attributed to them.
     by_phone = services.household_matter_report(
         leader=leader, description="楼上漏水", actor=world.assistant
