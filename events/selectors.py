@@ -15,16 +15,19 @@ from blocks.access import Scope, scope_for
 from blocks.models import Department, Posting
 from events.models import (
     OPEN_STATUSES,
+    TRANSITIONS,
+    Action,
     Assignment,
     Deadline,
     DutyItem,
     Event,
     HandlerLevel,
+    Status,
     StreetDutyItem,
     TimelineEntry,
 )
 from events.supervision import strongest_open_card
-from events.workflow import live_departments
+from events.workflow import actor_may, live_departments, rated_this_closing
 from governance.privacy import mask_phone
 
 BLOCK_ROLES = frozenset({Posting.Role.GOVERNOR, Posting.Role.ASSISTANT})
@@ -138,10 +141,14 @@ def viewer_handles(scope: Scope, event: Event) -> bool:
     """Whether the viewer is the current handler, who alone sees residents' data whole.
 
     The case is handled at one level at a time: the block's staff while it is in the
-    block (they call the resident back), the street's desk while it is whistled up.
+    block, the street's desk while it is whistled up. A closed case waiting for its
+    callback (回访) is handled by whoever may record it (the desk, the hotline): they call
+    the resident back.
     """
     if scope.is_read_only or not scope.is_authenticated:
         return False
+    if event.status == Status.CLOSED:
+        return not rated_this_closing(event) and actor_may(scope, TRANSITIONS[Action.RATE], event)
     if event.handler_level == HandlerLevel.BLOCK:
         return scope.covers(event.area_code, BLOCK_ROLES)
     if event.handler_level == HandlerLevel.STREET:

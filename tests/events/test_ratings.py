@@ -266,3 +266,21 @@ def test_the_page_and_the_api_record_who_called_and_the_page_lists_every_rating(
     rating = by_page.ratings.get()
     assert timezone.localtime(rating.rated_at).strftime("%Y-%m-%d %H:%M") in section
     assert "138****5678" in section and "13812345678" not in section
+
+
+def test_the_desk_that_calls_the_resident_back_may_reveal_their_number(world):
+    """回访 needs the resident's number: while a closed case waits for its rating, whoever
+    may record it (the street desk) handles it; the block that resolved it no longer does,
+    and once the closing is rated nobody does."""
+    from blocks.access import scope_for
+    from events.selectors import viewer_handles
+
+    event = closed_case(world, timezone.now() - timedelta(hours=3))
+    assert viewer_handles(scope_for(world.dispatcher), event)
+    for user in (world.governor, world.supervisor, world.leader, world.neighbour):
+        assert not viewer_handles(scope_for(user), event), user
+    rated = services.event_rate(
+        actor=world.dispatcher, event_id=event.pk, satisfaction=Satisfaction.SATISFIED,
+        resolved=True,
+    )  # fmt: skip
+    assert not viewer_handles(scope_for(world.dispatcher), rated)
