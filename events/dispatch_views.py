@@ -129,7 +129,12 @@ def dispatch(request: HttpRequest, number: str) -> HttpResponse:
                 success=_("Dispatched %(number)s.") % {"number": number},
             )  # fmt: skip
             if done.ok:
-                return redirect("events:console")
+                desk = scope_for(request.user)
+                if desk.can_act_in_street(event.area_code) or desk.can_act_in_district(
+                    event.area_code
+                ):
+                    return redirect("events:console")
+                return redirect("events:detail", number=number)  # a block's direct call
     else:
         form = DispatchForm(
             departments=departments,

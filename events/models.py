@@ -162,9 +162,12 @@ TRANSITIONS: dict[Action, Transition] = dict(
         _t(Action.SEND_BACK, {Status.DISTRICT_ESCALATED}, Status.ESCALATED, Actor.DESK,
            "区退街: the district's command centre gives back, with its reason, what the street "
            "can dispatch itself; the street's dispatch clock starts again"),
-        _t(Action.DISPATCH, {Status.ESCALATED, Status.DISTRICT_ESCALATED}, Status.DISPATCHED, Actor.DESK,
+        _t(Action.DISPATCH, {Status.ESCALATED, Status.DISTRICT_ESCALATED, Status.PENDING, Status.IN_BLOCK},
+           Status.DISPATCHED, Actor.DESK,
            "派单: the desk holding the case (street, or district) assigns a lead department "
-           "and cooperating ones"),
+           "and cooperating ones; where the district allows it, a block calls departments "
+           "straight from its own case (村居吹哨、部门报到, seed 004): the street is told and "
+           "its dispatch clock never starts"),
         _t(Action.REPORT_IN, {Status.DISPATCHED, Status.IN_PROGRESS}, Status.IN_PROGRESS, Actor.DEPARTMENT,
            "报到: each department signs for its part within 24 hours (seed 002)"),
         _t(Action.FEEDBACK, {Status.IN_PROGRESS}, Status.AWAITING_VERIFICATION, Actor.DEPARTMENT,

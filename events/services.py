@@ -678,6 +678,28 @@ def event_send_back(
     )  # fmt: skip
 
 
+def _direct_call(event: Event, now: datetime) -> None:
+    """村居吹哨、部门报到 (seed 004): the block calls departments itself. It is the block's
+    whistle (counted as one, beyond its means) and its answer to a pending case; the street
+    is told, and no dispatch clock of the street's starts."""
+    event.whistled_at = now
+    event.whistle_reason = WhistleReason.BEYOND_MEANS
+    if event.accepted_at is None:
+        event.accepted_at = now
+    deadlines.clock_stop(event=event, kinds=[ClockKind.RESPOND], now=now)
+    deadlines.clock_cancel(event=event, kinds=[ClockKind.RESOLVE], now=now)
+    notify(
+        recipients=_street_desk(event),
+        kind="event_direct_call",
+        title=_("%(block)s called departments straight on case %(number)s (村居吹哨)")
+        % {"block": event.block.name, "number": event.number},
+        body=event.description[:200],
+        link=_case_link(event),
+        dedupe_key=f"event_direct_call:{event.pk}:{now.timestamp()}",
+        now=now,
+    )
+
+
 def event_dispatch(
     *,
     actor,
@@ -700,6 +722,8 @@ def event_dispatch(
                     _("%(department)s is not a department of this district.")
                     % {"department": department}
                 )
+        if event.handler_level == HandlerLevel.BLOCK:
+            _direct_call(event, now)
         event.handler_level = HandlerLevel.DEPARTMENT
         event.dispatched_at = now
         deadlines.clock_stop(event=event, kinds=[ClockKind.DISPATCH], now=now)

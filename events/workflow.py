@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blocks.access import BLOCK_TEAM_ROLES, Scope
+from blocks.access import BLOCK_ACTING_ROLES, BLOCK_TEAM_ROLES, Scope
 from blocks.models import Posting
 from events.models import (
     PART_TRANSITIONS,
@@ -80,6 +80,10 @@ def role_may(scope: Scope | None, transition: Transition, event: Event) -> bool:
         case Actor.DESK:
             if event.handler_level == HandlerLevel.DISTRICT:
                 return scope.can_act_in_district(code)
+            if event.handler_level == HandlerLevel.BLOCK and transition.action == Action.DISPATCH:
+                # 村居吹哨 (seed 004): the block's own staff call departments straight from a
+                # case still in the block, where the district allows it; nobody else.
+                return scope.covers(code, BLOCK_ACTING_ROLES) and community_dispatch(code[:6])
             return scope.can_act_in_street(code) or (
                 transition.action == Action.DISPATCH
                 and scope.can_act_in_block(code)

@@ -25,7 +25,8 @@ def forward(apps, schema_editor):
         by_event.setdefault(event_id, []).append(
             Rating(
                 event_id=event_id,
-                source="resident" if actor_id is None else "desk",
+                # Timelines since the callback's source was recorded keep it (desk / hotline).
+                source="resident" if actor_id is None else (data or {}).get("source") or "desk",
                 satisfaction=satisfaction,
                 resolved=bool((data or {}).get("resolved")),
                 comment=(note or "")[:500],
