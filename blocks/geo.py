@@ -75,7 +75,14 @@ class _Index:
     version: tuple
     tree: STRtree | None = None
     ids: list[int] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
     shapes: list[BaseGeometry] = field(default_factory=list)
+
+
+# Blocks, and the compounds and buildings below them where a district has mapped them
+# (三基三元, seed 003: 18- and 21-digit codes): a point is placed in the smallest of them.
+LOCATED_LEVELS = (Area.Level.BLOCK, Area.Level.COMPOUND, Area.Level.BUILDING)
+BLOCK_CODE_LENGTH = Area.CODE_LENGTH[Area.Level.BLOCK]
 
 
 _lock = threading.Lock()
@@ -86,9 +93,14 @@ def _open_blocks():
     return Area.objects.filter(level=Area.Level.BLOCK, closed_on__isnull=True)
 
 
+def _open_places():
+    return Area.objects.filter(level__in=LOCATED_LEVELS, closed_on__isnull=True)
+
+
 def current_version() -> tuple:
-    """The stamp of the blocks' boundaries: changes whenever a block is saved, added or closed."""
-    stamp = Area.objects.filter(level=Area.Level.BLOCK).aggregate(
+    """The stamp of the boundaries: changes whenever a block, compound or building is saved,
+    added or closed."""
+    stamp = Area.objects.filter(level__in=LOCATED_LEVELS).aggregate(
         newest=Max("updated_at"), count=Count("id")
     )
     return (stamp["newest"], stamp["count"])
@@ -102,15 +114,20 @@ def invalidate() -> None:
 
 
 def _build(version: tuple) -> _Index:
-    ids, shapes = [], []
-    for pk, boundary in _open_blocks().exclude(boundary__isnull=True).values_list("pk", "boundary"):
+    ids, codes, shapes = [], [], []
+    rows = _open_places().exclude(boundary__isnull=True).values_list("pk", "code", "boundary")
+    for pk, code, boundary in rows:
         geom = geometry(boundary)
         if geom is None:
             continue
         prepare(geom)
         ids.append(pk)
+        codes.append(code)
         shapes.append(geom)
-    return _Index(version=version, tree=STRtree(shapes) if shapes else None, ids=ids, shapes=shapes)
+    return _Index(
+        version=version, tree=STRtree(shapes) if shapes else None, ids=ids, codes=codes,
+        shapes=shapes,
+    )  # fmt: skip
 
 
 def _get_index() -> _Index:
@@ -125,26 +142,40 @@ def _get_index() -> _Index:
         return _index
 
 
-def block_id_at(lat: float, lon: float) -> int | None:
-    """The id of the open block whose boundary contains the point, or None (no block there).
-
-    A point on the shared edge of two blocks belongs to the one with the lowest code, so
-    the answer never depends on the order the index was built in.
-    """
+def _hits(lat: float, lon: float) -> list[tuple[str, int]]:
+    """(code, id) of every open block, compound and building whose boundary contains the
+    point: the smallest first (the longest code), then the lowest code — so a point on the
+    shared edge of two areas belongs to the one with the lowest code, whatever the order
+    the index was built in."""
     index = _get_index()
     if index.tree is None:
-        return None
+        return []
     point = Point(lon, lat)
     hits = [
-        index.ids[i]
+        (index.codes[i], index.ids[i])
         for i in index.tree.query(point)
         if index.shapes[i].covers(point)  # covers: a point on the edge counts
     ]
+    return sorted(hits, key=lambda hit: (-len(hit[0]), hit[0]))
+
+
+def block_id_at(lat: float, lon: float) -> int | None:
+    """The id of the open block the point lies in, or None (no block there): the block of
+    the smallest area around it (a building's or compound's block if only they are drawn)."""
+    hits = _hits(lat, lon)
+    blocks = [hit for hit in hits if len(hit[0]) == BLOCK_CODE_LENGTH]
+    if blocks:
+        return blocks[0][1]  # sorted: the lowest code on a shared edge
     if not hits:
         return None
-    if len(hits) == 1:
-        return hits[0]
-    return _open_blocks().filter(pk__in=hits).order_by("code").values_list("pk", flat=True)[0]
+    block_code = hits[0][0][:BLOCK_CODE_LENGTH]
+    return _open_blocks().filter(code=block_code).values_list("pk", flat=True).first()
+
+
+def place_at(lat: float, lon: float) -> Area | None:
+    """The smallest open area the point lies in — a building, a compound, else a block."""
+    hits = _hits(lat, lon)
+    return _open_places().filter(pk=hits[0][1]).first() if hits else None
 
 
 def block_at(lat: float, lon: float) -> Area | None:
@@ -162,7 +193,7 @@ def block_at(lat: float, lon: float) -> Area | None:
 
 
 def _on_area_saved(sender, instance: Area, **kwargs) -> None:
-    if instance.level == Area.Level.BLOCK:
+    if instance.level in LOCATED_LEVELS:
         invalidate()
 
 

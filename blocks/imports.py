@@ -42,9 +42,13 @@ INLINE_ROWS = 200
 # The progress bar is fed by a row update this often (autocommit, outside the write).
 PROGRESS_EVERY = 50
 # Which level a code of this length is, and which level its parent must be.
+# Compounds (小区, 18 digits) and buildings (楼栋, 21 digits) below a block: 三基三元 (seed
+# 003) and 霞浦's three-level grid (seed 002).
 IMPORT_LEVELS = {
     Area.CODE_LENGTH[Area.Level.COMMUNITY]: (Area.Level.COMMUNITY, Area.Level.STREET),
     Area.CODE_LENGTH[Area.Level.BLOCK]: (Area.Level.BLOCK, Area.Level.COMMUNITY),
+    Area.CODE_LENGTH[Area.Level.COMPOUND]: (Area.Level.COMPOUND, Area.Level.BLOCK),
+    Area.CODE_LENGTH[Area.Level.BUILDING]: (Area.Level.BUILDING, Area.Level.COMPOUND),
 }
 
 
@@ -101,9 +105,10 @@ def _check_row(
     if not re.fullmatch(r"[0-9]+", code or ""):
         return _("The code must be digits."), None
     if len(code) not in IMPORT_LEVELS:
-        return _("A code has 12 digits (community) or 15 digits (block); this one has %(n)s.") % {
-            "n": len(code)
-        }, None
+        return _(
+            "A code has 12 digits (community), 15 (block), 18 (compound) or 21 (building); "
+            "this one has %(n)s."
+        ) % {"n": len(code)}, None
     level, parent_level = IMPORT_LEVELS[len(code)]
     if code in seen:
         return _("The code %(code)s appears twice in the file.") % {"code": code}, None

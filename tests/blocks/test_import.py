@@ -84,7 +84,7 @@ def test_a_file_with_a_bad_row_changes_nothing_and_says_which_row_and_why(
         7: "430302002001005 不在本次导入的区域之下。",
         8: "户数必须是非负整数。",
         9: "边界不是 GeoJSON 面（Polygon）或多面（MultiPolygon）。",
-        10: "编码应为 12 位（社区）或 15 位（区块），此编码为 10 位。",
+        10: "编码应为12位（社区）、15位（区块）、18位（小区）或21位（楼栋），此编码为10位。",
     }
     page = client.get(response["Location"]).content.decode()
     assert "5 行有误，未导入任何数据" in page and "户数必须是非负整数" in page
@@ -186,3 +186,39 @@ def test_imports_are_for_street_admins_of_that_street(
     )
     assert response.status_code == 200 and ".xlsx" in response.content.decode()
     assert TerritoryImport.objects.count() == 1
+
+
+def test_compounds_and_buildings_import_and_a_point_finds_the_smallest_area(
+    client, world, street_admin
+):
+    """三基三元 (seed 003): 18-digit compounds under a block, 21-digit buildings under a
+    compound; a point is placed in the smallest area drawn around it, and in its block."""
+    c = world.street.code + "009"
+    rows = [
+        [c, world.street.code, "新建社区", "", ""],
+        [f"{c}001", c, "新建区块甲", "320", json.dumps(square(112.80, 27.80))],
+        [f"{c}001001", f"{c}001", "桃园小区", "120", json.dumps(square(112.802, 27.802, 0.004))],
+        [f"{c}001001001", f"{c}001001", "桃园小区3栋", "24",
+         json.dumps(square(112.803, 27.803, 0.001))],
+    ]  # fmt: skip
+    login(client, street_admin)
+    client.post(f"/areas/{world.street.code}/import/", {"file": xlsx_file(rows)})
+    job = TerritoryImport.objects.get()
+    assert job.status == TerritoryImport.Status.DONE, job.report
+    building = Area.objects.get(code=f"{c}001001001")
+    assert building.level == Area.Level.BUILDING and building.parent.level == Area.Level.COMPOUND
+    block = Area.objects.get(code=f"{c}001")
+    assert geo.place_at(27.8035, 112.8035) == building
+    assert geo.place_at(27.8055, 112.8055) == Area.objects.get(code=f"{c}001001")
+    assert geo.place_at(27.801, 112.801) == block
+    assert geo.block_at(27.8035, 112.8035) == block  # the case still lands in its block
+
+
+def test_a_building_under_a_block_is_refused_with_the_reason(client, world, street_admin):
+    rows = [[world.block.code + "001", world.block.code, "楼栋", "", ""],
+            [world.block.code + "001001", world.block.code, "错挂楼栋", "", ""]]  # fmt: skip
+    login(client, street_admin)
+    client.post(f"/areas/{world.street.code}/import/", {"file": xlsx_file(rows)})
+    job = TerritoryImport.objects.get()
+    assert job.status != TerritoryImport.Status.DONE
+    assert not Area.objects.filter(code__startswith=world.block.code + "001").exists()
