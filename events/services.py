@@ -727,6 +727,7 @@ def event_dispatch(
         event.handler_level = HandlerLevel.DEPARTMENT
         event.dispatched_at = now
         deadlines.clock_stop(event=event, kinds=[ClockKind.DISPATCH], now=now)
+        report_in_due = None
         for department in chosen:
             assignment = Assignment.objects.create(
                 event=event,
@@ -736,14 +737,19 @@ def event_dispatch(
                 dispatched_by=actor,
                 dispatch_note=note.strip()[:300],
             )
-            deadlines.clock_start(
+            clock = deadlines.clock_start(
                 event=event, kind=ClockKind.REPORT_IN, now=now, assignment=assignment
             )
+            report_in_due = clock.due_at
+        # The district's limit, not a fixed 24 hours (a red hotline case: 2 hours).
         notify(
             recipients=_department_people([d.pk for d in chosen]),
             kind="event_dispatched",
-            title=_("Case %(number)s was dispatched to you: report in within 24 hours")
-            % {"number": event.number},
+            title=_("Case %(number)s was dispatched to you: report in by %(due)s")
+            % {
+                "number": event.number,
+                "due": timezone.localtime(report_in_due).strftime("%m-%d %H:%M"),
+            },
             body=event.description[:200],
             link=_case_link(event),
             dedupe_key=f"event_dispatched:{event.pk}:{now.timestamp()}",

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from events import deadlines
 from events.models import Action, Deadline, TimelineEntry, WorkingDayOverride
-from governance import spreadsheets
+from governance import polls, spreadsheets
 from governance.audit import audit
 from governance.models import AuditEntry
 from governance.text import cell_refusal, control_character
@@ -261,6 +261,7 @@ def _move_clocks(
             },
             data={"working_days": [d.isoformat() for d in changed]},
         )
+        polls.bump(polls.area_topics(event.area_code))  # the queues show the moved clocks
     return len(every), len(moved)
 
 

@@ -365,3 +365,15 @@ def test_only_a_resolve_clock_counts_from_dispatch(world):
     with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         policy.full_clean()
     assert "只有办结时限可以从派单起算" in str(refused.value)
+
+
+def test_the_dispatch_notice_gives_the_districts_report_in_time_not_a_fixed_24_hours(
+    world, depts
+):
+    from governance.models import Notification
+
+    hotline(world)
+    start, dispatch = at(2026, 11, 24, 9, 0), at(2026, 11, 24, 9, 40)
+    to_department(world, depts, world.red_category, start, dispatch)
+    notice = Notification.objects.get(kind="event_dispatched", recipient=depts.cgzf.officer)
+    assert "11-24 11:40" in notice.title  # two hours after dispatch (China time)
