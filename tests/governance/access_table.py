@@ -192,15 +192,17 @@ API_EVENTS: dict[str, Entry] = {
     "event-send-back": Entry(
         post=NOBODY, params=_case("escalated"), body=lambda w: {"note": "街道可自行派单"}
     ),
-    "event-verify": Entry(post=CASE_ACTORS, params=_case("resolved"), body=lambda w: {}),
+    # Separation of duties (events.models.SEPARATION): the governor resolved the world's
+    # cases, so the street's desk verifies them, sends them back and records the callback.
+    "event-verify": Entry(post=STREET_DESK, params=_case("resolved"), body=lambda w: {}),
     "event-rework": Entry(
-        post=CASE_ACTORS, params=_case("resolved"), body=lambda w: {"note": "仍有杂物"}
+        post=STREET_DESK, params=_case("resolved"), body=lambda w: {"note": "仍有杂物"}
     ),
     "event-rate": Entry(
-        post=CASE_ACTORS,
+        post=STREET_DESK,
         params=_case("closed"),
         body=lambda w: {"satisfaction": "satisfied", "resolved": True},
-        note="staff record the resident's answer to the callback",
+        note="the desk records the resident's answer to the callback, never the block's team",
     ),
     "event-dispatch": Entry(
         post=STREET_DESK, params=_case("escalated"), body=lambda w: {"lead": w.cgzf.code}

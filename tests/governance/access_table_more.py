@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from tests.governance.access_table import (
     ADMIN,
+    BLOCK_HANDLERS,
     BLOCK_VIEWERS,
+    CASE_ACTORS,
     COMMUNITY_READERS,
     DEPT,
     DISP,
@@ -22,6 +24,7 @@ from tests.governance.access_table import (
     POSTED_STAFF,
     SIGNED_IN,
     Entry,
+    _case,
 )
 
 # The numbers of an area are read by whoever's scope covers it (dashboards/
@@ -148,5 +151,35 @@ MORE: dict[str, Entry] = {
     ),
     "duties:download": Entry(
         get=DUTY_ADMINS, params={"code": lambda w: w.district.code, "kind": "duty"}
+    ),
+    # --- 帮代办 (events/assisted_api.py, issue 20): the catalogue is for everyone signed in;
+    # a request is a case, asked for like one (POST /api/events/'s rules: block A's staff).
+    "api-assisted-services": Entry(get=SIGNED_IN, note="the catalogue of assisted services"),
+    "assisted-request-list": Entry(
+        get=SIGNED_IN,
+        post=CASE_ACTORS,
+        body=lambda w: {
+            "block": w.block.code,
+            "service": "assist-elderly-card",
+            "reporter_phone": "13812345678",
+        },
+    ),
+    # 三官一律 (issue 20): block A's staff call its legal team onto an open case; the street's
+    # desk, the leader and the neighbours may not (events/legal.py).
+    # 督办 (events/supervision.py): the district's leader (the one write a leader has) and
+    # the administrator; a street's leader and the block's supervisor are not walk personas
+    # (tests/events/test_supervision.py covers them). Everyone else may not.
+    "events:supervise": Entry(
+        post=frozenset({LEADER, ADMIN}),
+        params={"number": lambda w: w.pending.number},
+        body=lambda w: {"card": "yellow", "note": "请尽快办理"},
+    ),
+    "event-supervise": Entry(
+        post=frozenset({LEADER, ADMIN}),
+        params=_case("pending"),
+        body=lambda w: {"card": "yellow", "note": "请尽快办理"},
+    ),
+    "event-call-legal": Entry(
+        post=BLOCK_HANDLERS, params=_case("pending"), body=lambda w: {"note": "请民警到场调解"}
     ),
 }
