@@ -7,6 +7,7 @@ is simply not found: 404), and services ask the named capabilities below before 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -17,8 +18,14 @@ from blocks.models import Area, DepartmentMember, Posting
 
 Role = Posting.Role
 
-# Roles that only read: leaders watch; they never act on a case (DESIGN §6).
-READ_ONLY_ROLES = frozenset({Role.LEADER})
+# Read granted by an app above blocks without a posting (liaison: the five officials of
+# 五者同责 read their community's cases, seed 004). Registered in that app's AppConfig.ready
+# (``register_reader``), so this module never names it.
+READER = "reader"
+# Roles that only read: leaders watch; they never act on a case (DESIGN §6). So do the grid's
+# levels, the legal team, 社区专员 and first secretaries (issue 20; seeds 001, 002, 004): a
+# governor calls the legal team onto a case (events/legal.py), they do not act on it.
+READ_ONLY_ROLES = frozenset({Role.LEADER, READER, *Posting.READING_ROLES})
 BLOCK_ACTING_ROLES = frozenset({Role.GOVERNOR, Role.ASSISTANT})
 STREET_ACTING_ROLES = frozenset({Role.DISPATCHER, Role.STREET_ADMIN})
 ROSTER_EDITING_ROLES = frozenset({Role.STREET_ADMIN, Role.ADMINISTRATOR})
@@ -149,6 +156,13 @@ class Scope:
         the five officials of their areas."""
         return bool(self.codes_for(STREET_ACTING_ROLES | WATCHING_ROLES)) or self.is_superuser
 
+    def reads_only(self, code: str) -> bool:
+        """Whether the user only reads area ``code``: they see it through read-only roles
+        alone (a governor elsewhere who is on this block's legal team only reads here)."""
+        if self.is_superuser:
+            return False
+        return self.covers(code) and not self.covers(code, self.roles - READ_ONLY_ROLES)
+
     @property
     def is_read_only(self) -> bool:
         return not self.is_superuser and not self.department_ids and self.roles <= READ_ONLY_ROLES
@@ -160,6 +174,14 @@ class Scope:
 
 
 ANONYMOUS = Scope(user_id=None)
+
+# Each returns the (area code, area name) pairs a user reads without a posting.
+_READERS: list[Callable[[object], Iterable[tuple[str, str]]]] = []
+
+
+def register_reader(reader: Callable[[object], Iterable[tuple[str, str]]]) -> None:
+    if reader not in _READERS:
+        _READERS.append(reader)
 
 
 def scope_for(user) -> Scope:
@@ -176,7 +198,8 @@ def scope_for(user) -> Scope:
         .values_list("role", "area__code", "area__name")
         .order_by("area__code")
     )
-    for role, code, name in postings:
+    read = [(READER, code, name) for reader in _READERS for code, name in reader(user)]
+    for role, code, name in [*postings, *read]:
         codes_by_role.setdefault(role, []).append(code)
         if (code, name) not in names:
             names.append((code, name))

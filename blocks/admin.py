@@ -80,7 +80,7 @@ class AreaAdmin(admin.ModelAdmin):
 @admin.register(Posting)
 class PostingAdmin(admin.ModelAdmin):
     list_display = ("area", "role", "assistant_kind", "user", "started_on", "ended_on")
-    list_filter = ("role", ActiveFilter, "assistant_kind")
+    list_filter = ("role", ActiveFilter, "assistant_kind", "legal_kind")
     search_fields = ("=area__code", "area__name", "user__username", "user__full_name")
     list_select_related = ("area", "user")
     raw_id_fields = ("user", "area")
@@ -89,7 +89,10 @@ class PostingAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A posting, once made, is history: only its end date and note change.
         if obj is not None:
-            return ("user", "area", "role", "assistant_kind", "started_on", "ended_on")
+            return (
+                "user", "area", "role", "assistant_kind", "legal_kind", "pairing", "started_on",
+                "ended_on",
+            )  # fmt: skip
         return ()
 
     def has_delete_permission(self, request, obj=None):
@@ -116,6 +119,8 @@ class PostingAdmin(admin.ModelAdmin):
             area=obj.area,
             role=obj.role,
             assistant_kind=obj.assistant_kind,
+            legal_kind=obj.legal_kind,
+            pairing=obj.pairing,
             started_on=obj.started_on,
             note=obj.note,
             request=request,

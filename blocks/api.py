@@ -138,9 +138,10 @@ class PostingSerializer(MasksPhonesInText, serializers.ModelSerializer):
     class Meta:
         model = Posting
         fields = [
-            "id", "area", "user", "name", "phone", "role", "assistant_kind", "started_on",
-            "ended_on", "note",
+            "id", "area", "user", "name", "phone", "role", "assistant_kind", "legal_kind",
+            "pairing", "started_on", "ended_on", "note",
         ]  # fmt: skip
+        # pairing: a first secretary's paired department (its id, /api/departments/).
         read_only_fields = ["ended_on"]
         # The one-active-governor rule is the service's to explain (in Chinese), not the
         # serializer's generic "must be unique".
@@ -216,6 +217,8 @@ class PostingViewSet(
             area=self._area(data["area"].code),
             role=data["role"],
             assistant_kind=data.get("assistant_kind", ""),
+            legal_kind=data.get("legal_kind", ""),
+            pairing=data.get("pairing"),
             started_on=data.get("started_on"),
             note=data.get("note", ""),
         )

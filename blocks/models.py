@@ -116,6 +116,24 @@ class Posting(models.Model):
         STREET_ADMIN = "street_admin", _("street administrator")
         LEADER = "leader", _("leader")
         ADMINISTRATOR = "administrator", _("administrator")
+        # The grid's own levels inside a community (seed 002, 霞浦): 社区总网格 at the
+        # community, 小区网格长 and 楼栋网格员 at the block (or its compound / building).
+        GRID_HEAD = "grid_head", _("community grid head")
+        COMPOUND_HEAD = "compound_head", _("compound grid head")
+        BUILDING_WORKER = "building_worker", _("building grid worker")
+        # 三官一律进网格 (seeds 002, 004): a police officer, prosecutor, judge or lawyer
+        # attached to blocks (``legal_kind`` says which).
+        LEGAL = "legal", _("legal team member")
+        # 社区专员 (seed 001, 历下): a street leader posted to a community.
+        COMMUNITY_COMMISSIONER = "community_commissioner", _("community commissioner")
+        # 第一书记 (seed 004, 坡头): a cadre of the department paired (结对) with a community.
+        FIRST_SECRETARY = "first_secretary", _("first secretary")
+
+    class LegalKind(models.TextChoices):
+        POLICE = "police", _("police officer")
+        PROSECUTOR = "prosecutor", _("prosecutor")
+        JUDGE = "judge", _("judge")
+        LAWYER = "lawyer", _("lawyer")
 
     class AssistantKind(models.TextChoices):
         LIAISON_CADRE = "liaison_cadre", _("liaison cadre")
@@ -134,8 +152,18 @@ class Posting(models.Model):
         Role.STREET_ADMIN: {Area.Level.STREET},
         Role.LEADER: {Area.Level.DISTRICT, Area.Level.STREET},
         Role.ADMINISTRATOR: {Area.Level.DISTRICT},
+        Role.GRID_HEAD: {Area.Level.COMMUNITY},
+        Role.COMPOUND_HEAD: {Area.Level.BLOCK, Area.Level.COMPOUND},
+        Role.BUILDING_WORKER: {Area.Level.BLOCK, Area.Level.COMPOUND, Area.Level.BUILDING},
+        Role.LEGAL: {Area.Level.BLOCK},
+        Role.COMMUNITY_COMMISSIONER: {Area.Level.COMMUNITY},
+        Role.FIRST_SECRETARY: {Area.Level.COMMUNITY},
     }
     BLOCK_TEAM_ROLES = (Role.GOVERNOR, Role.ASSISTANT, Role.SUPERVISOR)
+    GRID_ROLES = (Role.GRID_HEAD, Role.COMPOUND_HEAD, Role.BUILDING_WORKER)
+    # Those who read their areas' cases and act on none (issue 20); a governor may call the
+    # legal team onto a case (events/legal.py).
+    READING_ROLES = (*GRID_ROLES, Role.LEGAL, Role.COMMUNITY_COMMISSIONER, Role.FIRST_SECRETARY)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -146,9 +174,20 @@ class Posting(models.Model):
     area = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="postings", verbose_name=_("area")
     )
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     assistant_kind = models.CharField(
         _("assistant kind"), max_length=24, choices=AssistantKind.choices, blank=True
+    )
+    legal_kind = models.CharField(
+        _("legal team kind"), max_length=12, choices=LegalKind.choices, blank=True
+    )
+    pairing = models.ForeignKey(
+        "blocks.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="first_secretaries",
+        verbose_name=_("paired department"),
     )
     started_on = models.DateField(_("started on"), default=timezone.localdate)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
@@ -190,6 +229,16 @@ class Posting(models.Model):
                 condition=(Q(role="assistant") & ~Q(assistant_kind=""))
                 | (~Q(role="assistant") & Q(assistant_kind="")),
                 name="posting_assistant_has_kind",
+            ),
+            models.CheckConstraint(
+                condition=(Q(role="legal") & ~Q(legal_kind=""))
+                | (~Q(role="legal") & Q(legal_kind="")),
+                name="posting_legal_has_kind",
+            ),
+            models.CheckConstraint(
+                condition=(Q(role="first_secretary") & Q(pairing__isnull=False))
+                | (~Q(role="first_secretary") & Q(pairing__isnull=True)),
+                name="posting_first_secretary_has_pairing",
             ),
         ]
 

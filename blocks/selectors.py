@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 
 from blocks.access import scope_for, visible_areas
@@ -139,3 +139,50 @@ def roster_candidates(*, user, block: Area, query: str = "", limit: int = 30) ->
 def postings_visible(*, user) -> QuerySet[Posting]:
     """Postings (active and ended) in areas the user may see."""
     return Posting.objects.filter(scope_for(user).area_q("area__code"))
+
+
+# How an area's card groups the people who serve it (issue 20): the 1+N+1 team, the grid's
+# levels (seed 002), the legal team (三官一律, seeds 002, 004), and those posted to the
+# community for it (社区专员, seed 001; first secretaries, seed 004).
+COMMUNITY_ROLES = (
+    Posting.Role.GRID_HEAD,
+    Posting.Role.COMMUNITY_COMMISSIONER,
+    Posting.Role.FIRST_SECRETARY,
+)
+# Top down: the community's grid head, a compound's head, a building's worker.
+GRID_ORDER = Case(
+    *(When(role=role, then=Value(n)) for n, role in enumerate(Posting.GRID_ROLES)),
+    default=Value(len(Posting.GRID_ROLES)),
+    output_field=IntegerField(),
+)
+ROLE_GROUPS = (
+    ("team", Posting.BLOCK_TEAM_ROLES),
+    ("grid", Posting.GRID_ROLES),
+    ("legal", (Posting.Role.LEGAL,)),
+    ("community", (Posting.Role.COMMUNITY_COMMISSIONER, Posting.Role.FIRST_SECRETARY)),
+)
+
+
+def area_roles(*, area: Area) -> dict[str, list[Posting]]:
+    """The people serving ``area`` by group (``ROLE_GROUPS``): for a block, those posted at
+    it and at its compounds and buildings, and its community's grid head, commissioner and
+    first secretaries; for a community, those posted at it. One query."""
+    if area.level == Area.Level.BLOCK:
+        community = area.code[: Area.CODE_LENGTH[Area.Level.COMMUNITY]]
+        where = Q(area__code__startswith=area.code) | Q(
+            area__code=community, role__in=COMMUNITY_ROLES
+        )
+    else:
+        where = Q(area=area)
+    postings = (
+        active_postings()
+        .filter(where)
+        .select_related("area", "pairing")
+        .order_by(TEAM_ORDER, GRID_ORDER, "role", "area__code", "started_on", "pk")
+    )
+    groups: dict[str, list[Posting]] = {name: [] for name, _roles in ROLE_GROUPS}
+    group_of = {role: name for name, roles in ROLE_GROUPS for role in roles}
+    for posting in postings:
+        if posting.role in group_of:
+            groups[group_of[posting.role]].append(posting)
+    return groups

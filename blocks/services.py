@@ -50,7 +50,9 @@ def _constraint_message(error: IntegrityError, *, role: str = "") -> str:
     raise error
 
 
-def _check_role_level(*, role: str, area: Area, assistant_kind: str) -> None:
+def _check_role_level(
+    *, role: str, area: Area, assistant_kind: str, legal_kind: str = "", pairing=None
+) -> None:
     allowed = Posting.ROLE_LEVELS[Posting.Role(role)]
     if area.level not in allowed:
         raise RosterError(
@@ -63,6 +65,19 @@ def _check_role_level(*, role: str, area: Area, assistant_kind: str) -> None:
         )
     if (role == Posting.Role.ASSISTANT) != bool(assistant_kind):
         raise RosterError(_("An assistant needs a kind; other roles have none."))
+    if (role == Posting.Role.LEGAL) != bool(legal_kind):
+        raise RosterError(
+            _("A legal team member is a %(kinds)s; other roles have no such kind.")
+            % {"kinds": "/".join(str(label) for label in Posting.LegalKind.labels)}
+        )
+    if (role == Posting.Role.FIRST_SECRETARY) != (pairing is not None):
+        raise RosterError(
+            _("A %(role)s comes from the department paired with the community; other roles "
+              "have no paired department.")
+            % {"role": Posting.Role.FIRST_SECRETARY.label}
+        )  # fmt: skip
+    if pairing is not None and pairing.district.code != area.code[:6]:
+        raise RosterError(_("The paired department must be one of this district's."))
     if area.closed_on is not None:
         raise RosterError(_("This area is closed; nobody can be posted to it."))
 
@@ -100,13 +115,18 @@ def posting_create(
     area: Area,
     role: str,
     assistant_kind: str = "",
+    legal_kind: str = "",
+    pairing=None,
     started_on: date | None = None,
     note: str = "",
     request=None,
 ) -> Posting:
     """Post ``user`` to ``area`` in ``role``. ``actor=None`` is the system (imports, seeding)."""
     _check_actor(actor, area)
-    _check_role_level(role=role, area=area, assistant_kind=assistant_kind)
+    _check_role_level(
+        role=role, area=area, assistant_kind=assistant_kind, legal_kind=legal_kind,
+        pairing=pairing,
+    )  # fmt: skip
     try:
         with transaction.atomic():
             posting = Posting.objects.create(
@@ -114,6 +134,8 @@ def posting_create(
                 area=area,
                 role=role,
                 assistant_kind=assistant_kind,
+                legal_kind=legal_kind,
+                pairing=pairing,
                 started_on=started_on or timezone.localdate(),
                 note=note,
             )

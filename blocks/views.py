@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from blocks import geo, imports, selectors, services, tasks
 from blocks.access import scope_for
-from blocks.forms import ImportUploadForm, PostingForm
+from blocks.forms import ROSTER_ROLES, ImportUploadForm, PostingForm
 from blocks.models import Area, Posting, TerritoryImport
 from blocks.panels import AREA_PANELS
 from governance.errors import page_act
@@ -26,11 +26,12 @@ def _visible_area(request: HttpRequest, code: str) -> Area:
         raise Http404 from None
 
 
-def _roster_block(request: HttpRequest, code: str) -> Area:
-    """A block whose roster the user may edit; anything else is 404 (out of scope) or 403
-    (in sight but read-only, e.g. a governor looking at their own block)."""
+def _roster_block(request: HttpRequest, code: str, levels=(Area.Level.BLOCK,)) -> Area:
+    """A block (or, where ``levels`` says, a community) whose roster the user may edit;
+    anything else is 404 (out of scope) or 403 (in sight but read-only, e.g. a governor
+    looking at their own block)."""
     block = _visible_area(request, code)
-    if block.level != Area.Level.BLOCK:
+    if block.level not in levels:
         raise Http404
     if not scope_for(request.user).can_edit_roster(block.code):
         raise PermissionDenied(_("You may not change the roster of this area."))
@@ -56,9 +57,14 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         "can_edit_roster": scope.can_edit_roster(area.code),
         "area_panels": AREA_PANELS,
     }
+    if area.level in (Area.Level.BLOCK, Area.Level.COMMUNITY):
+        # Grouped: 1+N+1 team, grid levels, legal team, the community's own (issue 20).
+        context["role_groups"] = {
+            name: [{"posting": p, "phone": mask_phone(p.user.phone)} for p in postings]
+            for name, postings in selectors.area_roles(area=area).items()
+        }
     if area.level == Area.Level.BLOCK:
-        team = selectors.block_team(block=area)
-        context["team"] = [{"posting": p, "phone": mask_phone(p.user.phone)} for p in team]
+        context["team"] = context["role_groups"]["team"]
         context["boundary_json"] = json.dumps(area.boundary) if area.boundary else ""
     return render(request, "blocks/area_detail.html", context)
 
@@ -88,10 +94,10 @@ def block_list(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def roster_edit(request: HttpRequest, code: str) -> HttpResponse:
-    block = _roster_block(request, code)
+    block = _roster_block(request, code, levels=tuple(ROSTER_ROLES))
     query = request.GET.get("q", "")
     people = selectors.roster_people(user=request.user, block=block)
-    form = PostingForm(request.POST or None, people=people)
+    form = PostingForm(request.POST or None, people=people, area=block)
     if request.method == "POST" and form.is_valid():
         try:
             services.posting_create(
@@ -113,13 +119,17 @@ def roster_edit(request: HttpRequest, code: str) -> HttpResponse:
             "area": block,
             "ancestors": selectors.area_ancestors(area=block),
             "team": [{"posting": p, "phone": mask_phone(p.user.phone)} for p in team],
-            "single_roles": [Posting.Role(r) for r in services.SINGLE_HOLDER_ROLES],
+            "single_roles": [Posting.Role(r) for r in services.SINGLE_HOLDER_ROLES]
+            if block.level == Area.Level.BLOCK
+            else [],
             "history": [p for p in selectors.posting_history(block=block) if not p.is_active],
             "candidates": selectors.roster_candidates(user=request.user, block=block, query=query),
             "query": query,
             "form": form,
-            "roles": Posting.BLOCK_TEAM_ROLES,
+            "roles": ROSTER_ROLES[block.level],
             "kinds": Posting.AssistantKind.choices,
+            "legal_kinds": Posting.LegalKind.choices,
+            "departments": form.fields["pairing"].queryset,
         },
     )
 
@@ -152,7 +162,7 @@ def roster_replace(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def roster_end(request: HttpRequest, code: str, posting_id: int) -> HttpResponse:
-    block = _roster_block(request, code)
+    block = _roster_block(request, code, levels=tuple(ROSTER_ROLES))
     posting = get_object_or_404(
         Posting.objects.select_related("area", "user"), pk=posting_id, area=block
     )

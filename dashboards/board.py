@@ -130,6 +130,17 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
             entry["denominator_link"] = link(measure.denominator_set)
         rates.append(entry)
 
+    # 帮代办 (assisted services), counted apart from the complaints above (issue 20).
+    assisted = [
+        {"name": name, "label": str(label), "formula": formula, "display": counts[name],
+         "link": link(name)}
+        for name, label, formula in stats.ASSISTED_COUNTS
+    ] + [
+        {"name": m.name, "label": str(m.label), "formula": stats.formula(m, weights),
+         **present.shown(m.compute(counts, weights)), "link": link(m.denominator_set)}
+        for m in stats.ASSISTED_RATES
+    ]  # fmt: skip
+
     grain, trend_rows = reader.trend()
     trend = {
         "grain": grain,
@@ -165,14 +176,15 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
             "code", "name", "level"
         ):
             child_areas.setdefault(child.code, child)
-    _departments_of, street_ratings = two_way_scores(code=code, period=period)
+    dept_two_way, street_ratings = two_way_scores(code=code, period=period)
+    area_url = _url_of("dashboard:area")
     children = []
     for child_code, child in sorted(child_areas.items()):
         c = child_counts.get(child_code) or dict.fromkeys(stats.COUNT_NAMES, 0)
         children.append(
             {
                 "code": child_code, "name": child.name,
-                "url": reverse("dashboard:area", kwargs={"code": child_code}),
+                "url": area_url(child_code),
                 "new": c["new"], "open": c["open"], "overdue": c["overdue"], "closed": c["closed"],
                 "on_time_rate": stats.on_time_rate(c).percent,
                 "satisfaction_rate": stats.satisfaction_rate(c, weights).percent,
@@ -194,7 +206,7 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
         map_rows.append(
             {"code": block.code, "name": block.name, "value": measure_value(map_measure, c, weights),
              "new": c["new"], "counts": c,
-             "url": reverse("dashboard:area", kwargs={"code": block.code})}
+             "url": area_url(block.code)}
         )  # fmt: skip
     ranked = [r for r in map_rows if r["value"] is not None and (r["new"] or map_measure == "new")]
     ranked.sort(key=lambda r: r["value"], reverse=not higher_is_better(map_measure))
@@ -206,7 +218,6 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
 
     reasons = whistle_reasons(reader, link=lambda key: link("whistled", whistle_reason=key))
 
-    dept_two_way, _streets = two_way_scores(code=code, period=period)
     departments = department_ranking(
         code=code, counts=reader.departments(), scoring=scoring, two_way=dept_two_way
     )
@@ -243,6 +254,7 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
         "counts": counts,
         "kpis": kpis,
         "rates": rates,
+        "assisted": assisted,
         "trend": trend,
         "breakdowns": breakdowns,
         "whistle_reasons": reasons,
@@ -263,6 +275,14 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
             "no_boundaries": _("No boundaries drawn"),
         },
     }  # fmt: skip
+
+
+def _url_of(name: str):
+    """``code -> URL`` of a page taking an area code: reversed once, not once per block (a
+    district's map has hundreds; ``reverse`` was a tenth of the page, issue 21)."""
+    marker = "0" * 21
+    pattern = reverse(name, kwargs={"code": marker})
+    return lambda code: pattern.replace(marker, code)
 
 
 def ranking_cells(departments: list[dict]) -> list[dict]:

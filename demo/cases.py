@@ -13,6 +13,7 @@ from events import selectors, services
 from events.models import (
     Assignment,
     Category,
+    CategoryKind,
     Channel,
     DistrictSettings,
     Event,
@@ -284,5 +285,91 @@ def seed_events(*, district: Area, rng: random.Random, count: int = COUNT) -> in
                     actor=officer, assignment_id=part.pk, now=at + timedelta(hours=9),
                     note="已联合城管对流动摊贩进行劝导，核查经营资质，配合部分已完成",
                 )  # fmt: skip
+        created += 1
+    created += seed_assisted_requests(
+        blocks=busy, demo_block=demo_block, rng=rng, now=now, governors=governors,
+        supervisors=supervisors, desks=desks,
+    )  # fmt: skip
+    return created
+
+
+ASSISTED_NEEDS = ["家里老人行动不便，请网格员帮忙代办", "子女在外地，想请社区帮忙办理",
+                  "残疾人家庭，申请上门帮办", "材料已备齐，约个时间上门取件"]  # fmt: skip
+
+
+def seed_assisted_requests(
+    *, blocks, demo_block, rng, now, governors, supervisors, desks, count: int = 60
+) -> int:
+    """帮代办 (issue 20): residents' requests for the catalogue's services (seed 000's 16),
+    some booked for a time (预约服务, seed 002), at every stage — waiting for the block,
+    booked ahead, done and waiting for the supervisor, closed and rated — through the same
+    services as every case."""
+    catalogue = list(
+        Category.objects.filter(kind=CategoryKind.ASSISTED_SERVICE, parent__isnull=False)
+    )
+    if not catalogue:
+        return 0
+    created = 0
+
+    def ask(block, service, at, *, resident: bool, booked=None):
+        return services.event_log(
+            actor=None if resident else governors[block.pk], block=block, category=service,
+            description=f"{service.name}：{rng.choice(ASSISTED_NEEDS)}",
+            reporter_name=rng.choice(["王奶奶", "李大爷", "陈女士", "周先生"]),
+            reporter_phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+            booked_at=booked, now=at,
+        )  # fmt: skip
+
+    for _i in range(count):
+        block = rng.choice(blocks)
+        governor, supervisor = governors.get(block.pk), supervisors.get(block.pk)
+        if governor is None or supervisor is None:
+            continue
+        service, resident = rng.choice(catalogue), rng.random() < 0.6
+        at = now - timedelta(minutes=rng.randint(60, 60 * 24 * 30))
+        event = ask(block, service, at, resident=resident)
+        created += 1
+        if resident:
+            at += timedelta(minutes=rng.randint(2, 20))
+            services.event_accept(actor=governor, event_id=event.pk, now=at)
+        at += timedelta(hours=rng.randint(2, 90))
+        if at >= now:
+            continue  # still being done
+        services.event_resolve(
+            actor=governor, event_id=event.pk, now=at,
+            note=f"已代为办理{service.name}，结果已告知居民本人",
+        )  # fmt: skip
+        at += timedelta(hours=rng.randint(1, 20))
+        if at >= now:
+            continue
+        services.event_verify(actor=supervisor, event_id=event.pk, now=at)
+        at += timedelta(hours=rng.randint(1, 30))
+        if at >= now or rng.random() < 0.2:
+            continue
+        desk = desks.get(block.code[:9])
+        services.event_rate(
+            actor=None if resident else desk, event_id=event.pk, now=at, resolved=True,
+            satisfaction=rng.choices(
+                [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED], weights=[90, 10]
+            )[0],
+        )  # fmt: skip
+    # The demo governor's block: a resident's booking waiting to be answered, one booked
+    # for tomorrow morning, one booked this afternoon, and one the block logged by phone.
+    tomorrow = (now + timedelta(days=1)).replace(hour=9, minute=30, second=0, microsecond=0)
+    governor = governors.get(demo_block.pk)
+    by_code = {c.code: c for c in catalogue}
+    stories = (
+        ("assist-elderly-card", now - timedelta(minutes=6), True, tomorrow, False),
+        ("assist-social-security-card", now - timedelta(hours=3), True, tomorrow, True),
+        ("assist-pension-certification", now - timedelta(hours=1), False,
+         now + timedelta(hours=4), False),
+        ("assist-medical-insurance-payment", now - timedelta(hours=2), False, None, False),
+    )  # fmt: skip
+    for code, at, resident, booked, accept in stories:
+        if governor is None or code not in by_code:
+            continue
+        event = ask(demo_block, by_code[code], at, resident=resident, booked=booked)
+        if accept:
+            services.event_accept(actor=governor, event_id=event.pk, now=at + timedelta(minutes=4))
         created += 1
     return created

@@ -24,13 +24,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf
 
-from events import selectors, services
+from events import legal, selectors, services
 from events import serializers as s
 from events.forms import (
     CallbackRatingForm,
     DispatchForm,
     FeedbackForm,
     InvalidateForm,
+    LegalCallForm,
     MergeForm,
     NoteForm,
     ResolveForm,
@@ -59,6 +60,9 @@ class CaseAction:
     # Dispatching has its own screen (the desk chooses departments), not a form on the case page.
     on_case_page: bool = True
     weight: str = STEP
+    # An action with no row in the declaration (it moves no status, like a comment): who
+    # may, asked of the user's scope and the case. None: the declaration says.
+    may: Callable[[Any, Event], bool] | None = None
 
     @property
     def transition(self) -> Transition:
@@ -170,6 +174,16 @@ CASE_ACTIONS: dict[Action, CaseAction] = {
             Action.MERGE, _merge, MergeForm, s.MergeSerializer, _("Merge as a duplicate"),
             weight=DESTRUCTIVE,
         ),
+        CaseAction(
+            # 三官一律进网格 (seeds 002, 004): the block calls its legal team onto a case.
+            Action.CALL_LEGAL,
+            lambda *, actor, event, data, expected_status: legal.event_call_legal(
+                actor=actor, event_id=event.pk, note=data["note"], kind=data.get("kind", ""),
+            ),
+            LegalCallForm, s.LegalCallSerializer, _("Call the legal team"),
+            _("What the legal team is needed for"), weight=ALTERNATIVE,
+            may=legal.may_call_legal,
+        ),
     ]
 }  # fmt: skip
 
@@ -232,7 +246,7 @@ def case_offers(scope, event: Event) -> list[Offer]:
     ``event`` carries its parts (``events.selectors.event_with_details``)."""
     offers = [
         Offer(a.value, CASE_ACTIONS[a]) for a in allowed_actions(scope, event) if a in CASE_ACTIONS
-    ]
+    ] + [Offer(a.action.value, a) for a in CASE_ACTIONS.values() if a.may and a.may(scope, event)]
     if scope.department_ids:
         offers += [
             Offer(move.value, PART_ACTIONS[move], part)

@@ -187,6 +187,40 @@ class ApiEventFilter(EventFilter):
     )  # fmt: skip
 
 
+def log_case(request, data: dict, *, category: Category) -> Response:
+    """The one way the API logs a case (``/api/events/`` and ``/api/assisted-requests/``):
+    the block among the caller's areas, then ``services.event_log``."""
+    block = (
+        visible_areas(request.user)
+        .filter(code=data["block"], level=Area.Level.BLOCK, closed_on__isnull=True)
+        .first()
+    )
+    if block is None:
+        raise serializers.ValidationError({"block": [_("Choose an open block.")]})
+    place = None
+    if data.get("place"):
+        place = Area.objects.filter(code=data["place"], code__startswith=block.code).first()
+        if place is None:
+            raise serializers.ValidationError(
+                {"place": [_("Choose a compound or building of the case's block.")]}
+            )
+    with service_errors():
+        event = services.event_log(
+            actor=request.user, block=block, category=category,
+            priority=data.get("priority") or None, description=data["description"],
+            reporter_name=data.get("reporter_name", ""),
+            reporter_phone=data.get("reporter_phone", ""),
+            building=data.get("building", ""), address=data.get("address", ""),
+            lat=data.get("lat"), lon=data.get("lon"), photos=data.get("photos", []),
+            booked_at=data.get("booked_at"), place=place,
+        )  # fmt: skip
+    # The new case as the service made it (no reading back inside the intake's
+    # transaction: bench/intake.py); its detail is at Location.
+    response = Response(s.EventCreatedSerializer(event).data, status=status.HTTP_201_CREATED)
+    response["Location"] = f"/api/events/{event.number}/"
+    return response
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Cases the caller may see, filtered and ordered",
@@ -283,32 +317,12 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @idempotent
     def create(self, request, *args, **kwargs):
         data = _valid(s.EventCreateSerializer, request)
-        block = (
-            visible_areas(request.user)
-            .filter(code=data["block"], level=Area.Level.BLOCK, closed_on__isnull=True)
-            .first()
-        )
-        if block is None:
-            raise serializers.ValidationError({"block": [_("Choose an open block.")]})
         category = Category.objects.filter(
             code=data["category"], is_active=True, parent__isnull=False
         ).first()
         if category is None:
             raise serializers.ValidationError({"category": [_("Choose a matter from the list.")]})
-        with service_errors():
-            event = services.event_log(
-                actor=request.user, block=block, category=category,
-                priority=data.get("priority") or None, description=data["description"],
-                reporter_name=data.get("reporter_name", ""),
-                reporter_phone=data.get("reporter_phone", ""),
-                building=data.get("building", ""), address=data.get("address", ""),
-                lat=data.get("lat"), lon=data.get("lon"), photos=data.get("photos", []),
-            )  # fmt: skip
-        # The new case as the service made it (no reading back inside the intake's
-        # transaction: bench/intake.py); its detail is at Location.
-        response = Response(s.EventCreatedSerializer(event).data, status=status.HTTP_201_CREATED)
-        response["Location"] = f"/api/events/{event.number}/"
-        return response
+        return log_case(request, data, category=category)
 
     # --- one endpoint per action (GLOSSARY), each read from events.actions ---------------
     def _act(self, request, spec: CaseAction) -> Response:
@@ -358,6 +372,12 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         Action.SEND_BACK,
         "Send back (区退街): the district's command centre gives the case back to the "
         "street's desk, with its reason; the street's dispatch clock starts again.",
+    )
+    call_legal = case_endpoint(
+        Action.CALL_LEGAL,
+        "Call the legal team (三官一律): the block's staff call the block's police officer, "
+        "prosecutor, judge and lawyer (or one kind) onto an open case with a note; they are "
+        "told, the timeline records it.",
     )
     # Named dispatch_: a view's own dispatch() must stay DRF's.
     dispatch_ = case_endpoint(

@@ -66,6 +66,60 @@ DEFAULT_CATEGORIES = [
 ]  # fmt: skip
 
 
+# The catalogue of assisted services (帮代办, GLOSSARY ``assisted_service``): 雨湖's "街社一体"
+# service centre does 16 high-frequency matters on residents' behalf, 医保缴费 and 低保申请
+# among them, within a 15-minute service circle (seed 000); 霞浦 residents book a service
+# from their phone (预约服务, seed 002). Each is a matter of the group "assist" with the
+# block's time limit to get it done, in working days (its resolve clock, both policy sets;
+# ``events.deadlines.default_policy_rows``): (code, name, working days, description).
+ASSISTED_GROUP = ("assist", "帮代办服务", "green")
+ASSISTED_SERVICES = [
+    ("assist-medical-insurance-payment", "医保缴费", 1, "城乡居民医保参保缴费代缴，请备好身份证、缴费金额"),
+    ("assist-subsistence-allowance", "低保申请", 3, "代为准备并递交低保申请材料，协助入户核查"),
+    ("assist-social-security-card", "社保卡办理", 3, "社保卡申领、补换、激活，代领代送"),
+    ("assist-medical-reimbursement", "医保报销代办", 3, "门诊慢特病、住院费用报销材料代办"),
+    ("assist-elderly-card", "老年证办理", 2, "60周岁以上老人优待证办理，代拍照、代递交"),
+    ("assist-disability-card", "残疾证代办", 3, "残疾证申领、换领，预约评残"),
+    ("assist-residence-permit", "居住证代办", 3, "流动人口居住登记、居住证申领和签注"),
+    ("assist-pension-certification", "养老金资格认证", 1, "行动不便老人上门认证领取养老金资格"),
+    ("assist-old-age-allowance", "高龄津贴申领", 2, "80周岁以上老人高龄津贴申领"),
+    ("assist-temporary-assistance", "临时救助申请", 2, "遭遇急难的家庭申请临时救助"),
+    ("assist-pension-enrolment", "城乡居民养老保险参保", 2, "城乡居民基本养老保险参保登记和缴费"),
+    ("assist-unemployment-registration", "就业失业登记", 1, "就业失业登记、就业创业证办理"),
+    ("assist-birth-registration", "生育登记", 1, "生育服务登记代办"),
+    ("assist-residence-certificate", "居住证明开具", 1, "居住、家庭关系等证明材料开具"),
+    ("assist-veteran-card", "退役军人优待证", 3, "退役军人优待证申领代办"),
+    ("assist-utility-payment", "水电气缴费代办", 1, "为老人、残疾人代缴水费、电费、燃气费"),
+]  # fmt: skip
+
+
+def load_assisted_services(Category) -> int:
+    """Create the catalogue of assisted services where missing (``Category`` may be a
+    migration's model); a service an administrator changed is kept."""
+    code, name, colour = ASSISTED_GROUP
+    order = len(DEFAULT_CATEGORIES)
+    group, created = Category.objects.get_or_create(
+        code=code,
+        defaults={"name": name, "default_priority": colour, "sort_order": order,
+                  "kind": "assisted_service"},
+    )  # fmt: skip
+    for child_order, (child_code, child_name, _days, description) in enumerate(ASSISTED_SERVICES):
+        _child, was_created = Category.objects.get_or_create(
+            code=child_code,
+            defaults={
+                "name": child_name,
+                "parent": group,
+                "default_priority": colour,
+                "kind": "assisted_service",
+                "description": description,
+                "keywords": f"帮代办 预约 {child_name}",
+                "sort_order": child_order,
+            },
+        )
+        created += was_created
+    return created
+
+
 def load_default_categories(Category) -> int:
     """Create the default tree where missing (``Category`` may be a migration's model)."""
     created = 0
@@ -86,6 +140,8 @@ def load_default_categories(Category) -> int:
                 },
             )
             created += was_created
+    if any(field.name == "kind" for field in Category._meta.get_fields()):
+        created += load_assisted_services(Category)  # a migration's model may predate it
     return created
 
 

@@ -19,7 +19,9 @@ from django.db.models import F, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from events.categories import ASSISTED_SERVICES
 from events.models import (
+    CategoryKind,
     ClockKind,
     Deadline,
     DeadlinePolicy,
@@ -177,10 +179,14 @@ def limits_for(event: Event) -> dict[str, Duration]:
         )
     )
 
+    # An assisted service's own limit is its limit, whatever the colour.
+    service = category.kind == CategoryKind.ASSISTED_SERVICE
+
     def specificity(row: dict) -> tuple:
         # A colour (red: an emergency) outranks a category, which outranks the default.
         return (
             row["district_id"] is not None,
+            service and row["category_id"] == category.pk,
             row["priority"] != "",
             row["category_id"] == category.pk,
             row["category_id"] is not None,
@@ -224,6 +230,20 @@ def _schedule(clock: Deadline, duration: Duration) -> None:
     clock.warn_at = warn_time(clock.started_at, due)
 
 
+def clock_start_time(*, event: Event, kind: str, now: datetime, assignment=None) -> datetime:
+    """When a clock starts counting: now, except a booked service's (预约服务, seed 002):
+    the block does it at the booked time, so its resolve clock counts the service's limit
+    from then (due = booked time + limit; its 15-minute respond clock still runs now)."""
+    if (
+        kind == ClockKind.RESOLVE
+        and assignment is None
+        and event.booked_at
+        and event.booked_at > now
+    ):
+        return event.booked_at
+    return now
+
+
 def clock_start(*, event: Event, kind: str, now: datetime, assignment=None) -> Deadline:
     """Start ``kind`` for ``event`` (or one department's part of it) unless it runs already.
 
@@ -236,7 +256,7 @@ def clock_start(*, event: Event, kind: str, now: datetime, assignment=None) -> D
     if running:
         return running
     duration = duration_for(event=event, kind=kind)
-    start = now
+    start = clock_start_time(event=event, kind=kind, now=now, assignment=assignment)
     if (
         duration.from_dispatch
         and assignment is not None
@@ -255,7 +275,10 @@ def clocks_open(*, event: Event, kinds: list[str], now: datetime, met: tuple = (
     clocks = []
     for kind in kinds:
         clock = Deadline(
-            event=event, kind=kind, started_at=now, met_at=now if kind in met else None
+            event=event,
+            kind=kind,
+            started_at=clock_start_time(event=event, kind=kind, now=now),
+            met_at=now if kind in met else None,
         )
         _schedule(clock, duration_for(event=event, kind=kind))
         clocks.append(clock)
@@ -353,6 +376,10 @@ def default_policy_rows() -> list[dict]:
         (ClockKind.VERIFY, None, "", 0, 1),
         (ClockKind.RATE, None, "", 0, 2),
     ]
+    # Each assisted service's own time to get it done (帮代办, seed 000), in both sets.
+    services = [(ClockKind.RESOLVE, code, "", 0, days) for code, _n, days, _d in ASSISTED_SERVICES]
+    seeds += services
+    hotline += services
     return [
         {"policy_set": name, "kind": str(k), "category": c, "priority": p, "minutes": m,
          "working_days": w, "from_dispatch": bool(rest and rest[0])}

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from blocks.models import DepartmentMember, Posting
 from events.models import ClockKind, Deadline, DistrictSettings, HandlerLevel, Status
+from events.recipients import community_watchers
 from governance import polls
 from governance.models import WebhookTarget
 from governance.notifications import notify
@@ -95,6 +96,9 @@ def _recipients(clock: Deadline, breached: bool) -> tuple[list[int], list[str]]:
             users += _people(street_code, [Posting.Role.LEADER])
     if breached:
         webhooks += list(hooks.filter(area_code=street_code).values_list("url", flat=True))
+        # Those who watch the community hear of its breaches: 社区专员, first secretaries,
+        # the five officials of 五者同责 (issue 20; seeds 001, 004).
+        users += community_watchers(event.area_code)
     return [u for u in users if u], webhooks
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from blocks.models import Area
+from blocks.models import Area, Posting
 from events.models import (
     CALLBACK_SOURCES,
     Assignment,
     Category,
+    CategoryKind,
     Priority,
     Satisfaction,
     SupervisionCard,
@@ -29,12 +30,14 @@ class PhotosField(forms.FileField):
         return [super(PhotosField, self).clean(f, initial) for f in files]
 
 
-def category_choices() -> list:
-    """Matters grouped under their parent, for a <select> with optgroups."""
+def category_choices(kind: str | None = None) -> list:
+    """Matters grouped under their parent, for a <select> with optgroups (``kind``: only
+    complaints, or only assisted services)."""
     groups: dict[str, list] = {}
-    for category in Category.objects.filter(is_active=True, parent__isnull=False).select_related(
-        "parent"
-    ):
+    matters = Category.objects.filter(is_active=True, parent__isnull=False)
+    if kind is not None:
+        matters = matters.filter(kind=kind)
+    for category in matters.select_related("parent"):
         groups.setdefault(category.parent.name, []).append((category.pk, category.name))
     return [("", "—")] + list(groups.items())
 
@@ -47,7 +50,23 @@ class CategorySelect(forms.Select):
         keywords = self.keywords.get(getattr(value, "value", value))
         if keywords:
             option["attrs"]["data-keywords"] = keywords
+        if getattr(value, "value", value) in getattr(self, "services", ()):
+            option["attrs"]["data-service"] = "1"  # an assisted service: it can be booked
         return option
+
+
+class BookedAtField(forms.DateTimeField):
+    """预约服务 (seed 002): when the resident wants the service done; optional."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Booked for (optional)"))
+        kwargs.setdefault("help_text", _("Assisted services only: the block does it at this time."))
+        kwargs.setdefault(
+            "widget",
+            forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        )
+        super().__init__(**kwargs)
 
 
 class EventLogForm(forms.Form):
@@ -74,6 +93,7 @@ class EventLogForm(forms.Form):
     building = forms.CharField(max_length=60, required=False, label=_("Building / unit"))
     address = forms.CharField(max_length=200, required=False, label=_("Address"))
     photos = PhotosField(required=False, label=_("Photos"))
+    booked_at = BookedAtField()
 
     def __init__(self, *args, blocks=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,6 +101,9 @@ class EventLogForm(forms.Form):
         self.fields["category"].choices = category_choices()
         self.fields["category"].widget.keywords = dict(
             Category.objects.filter(is_active=True).values_list("pk", "keywords")
+        )
+        self.fields["category"].widget.services = set(
+            Category.objects.filter(kind=CategoryKind.ASSISTED_SERVICE).values_list("pk", flat=True)
         )
 
     def clean_category(self):
@@ -100,6 +123,16 @@ class NoteForm(forms.Form):
 
 class WhistleForm(NoteForm):
     reason = forms.ChoiceField(choices=WhistleReason.choices, label=_("Why the block whistles"))
+
+
+class LegalCallForm(NoteForm):
+    """三官一律: the block calls its legal team, or one kind of it, onto a case (issue 20)."""
+
+    kind = forms.ChoiceField(
+        choices=[("", _("the whole legal team")), *Posting.LegalKind.choices],
+        required=False,
+        label=_("Whom to call"),
+    )
 
 
 class ResolveForm(NoteForm):

@@ -23,6 +23,15 @@ class Priority(models.TextChoices):
     GREEN = "green", _("green")
 
 
+class CategoryKind(models.TextChoices):
+    """What a case of the category is: a complaint or request to be solved (the default),
+    or an assisted service (帮代办, seed 000: the block does it on a resident's behalf),
+    counted apart from complaints (``events.stats``)."""
+
+    COMPLAINT = "complaint", _("complaint or request")
+    ASSISTED_SERVICE = "assisted_service", _("assisted service")
+
+
 class Category(models.Model):
     """A two-level tree of matters (e.g. 市容环境 › 占道经营) with a default colour."""
 
@@ -44,6 +53,15 @@ class Category(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=CategoryKind.choices, default=CategoryKind.COMPLAINT
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=300,
+        blank=True,
+        help_text=_("What an assisted service covers and what the resident should have ready"),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -56,6 +74,10 @@ class Category(models.Model):
     @property
     def full_name(self) -> str:
         return str(self)
+
+    @property
+    def is_assisted_service(self) -> bool:
+        return self.kind == CategoryKind.ASSISTED_SERVICE
 
 
 class Status(models.TextChoices):
@@ -290,6 +312,17 @@ class Event(models.Model):
     area_code = models.CharField(_("block code"), max_length=21, editable=False)
     address = models.CharField(_("address"), max_length=200, blank=True)
     building = models.CharField(_("building / unit"), max_length=60, blank=True)
+    # 三基三元 (seed 003): the compound or building of the block the case is in, where the
+    # district has mapped them (18- and 21-digit codes); named by staff or found from the point.
+    place = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="placed_events",
+        limit_choices_to={"level__in": ("compound", "building")},
+        verbose_name=_("compound or building"),
+    )
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     # What
@@ -351,6 +384,9 @@ class Event(models.Model):
     first_resolved = models.BooleanField(_("resolved at the first rating"), null=True)
     # Milestones (信息采集 → 立案 → 派遣 → 处置 → 反馈 → 核查 → 结案 → 评价)
     created_at = models.DateTimeField(_("logged at"), db_index=True)
+    # 预约服务 (seed 002): an assisted service booked for a time; the block's resolve clock
+    # counts the service's limit from then (events.deadlines.clock_start_time).
+    booked_at = models.DateTimeField(_("booked for"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     whistled_at = models.DateTimeField(_("whistled at"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)

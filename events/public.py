@@ -25,11 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from blocks.models import Area, DepartmentMember, Posting
 from events import services
-from events.forms import PhotosField, RatingForm, category_choices
+from events.assisted import assisted_services
+from events.forms import BookedAtField, PhotosField, RatingForm, category_choices
 from events.locating import address_suggestions, block_at_point, open_areas
 from events.models import (
     Action,
     Category,
+    CategoryKind,
     Channel,
     Event,
     Photo,
@@ -130,17 +132,34 @@ class PublicReportForm(forms.Form):
     )
     photos = PhotosField(required=False, label=gettext_lazy("Photos (optional)"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, assisted: bool = False, **kwargs):
+        """``assisted``: 预约服务 / 帮我办 (issue 20) — the resident asks the block to do one
+        of the catalogue's services on their behalf, optionally at a booked time."""
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
-        self.fields["category"].error_messages["required"] = _("Choose what kind of problem.")
+        self.assisted = assisted
+        self.kind = CategoryKind.ASSISTED_SERVICE if assisted else CategoryKind.COMPLAINT
+        self.fields["category"].choices = category_choices(kind=self.kind)
+        self.fields["category"].error_messages["required"] = self._category_error()
+        if assisted:
+            self.fields["category"].label = _("Which service?")
+            self.fields["description"].label = _("What do you need done?")
+            self.fields["description"].error_messages["required"] = _("Say what you need done.")
+            self.fields["booked_at"] = BookedAtField(
+                label=_("When would suit you? (optional)"),
+                help_text=_("Leave it empty and the block calls you to agree a time."),
+            )
         self.located_block: Area | None = None
+
+    def _category_error(self) -> str:
+        return _("Choose a service.") if self.assisted else _("Choose what kind of problem.")
 
     def clean_category(self) -> Category:
         try:
-            return Category.objects.get(pk=self.cleaned_data["category"], is_active=True)
+            return Category.objects.get(
+                pk=self.cleaned_data["category"], is_active=True, kind=self.kind
+            )
         except Category.DoesNotExist:
-            raise forms.ValidationError(_("Choose what kind of problem.")) from None
+            raise forms.ValidationError(self._category_error()) from None
 
     def clean_reporter_phone(self) -> str:
         phone = normalise_phone(self.cleaned_data["reporter_phone"])
@@ -214,10 +233,11 @@ def _picker_context(form: PublicReportForm) -> dict:
 
 
 def _render_report(request: HttpRequest, form: PublicReportForm, status: int = 200):
+    catalogue = assisted_services() if form.assisted else []
     return render(
         request,
         "events/public/report.html",
-        {"form": form, **_picker_context(form)},
+        {"form": form, "catalogue": catalogue, **_picker_context(form)},
         status=status,
     )
 
@@ -225,11 +245,13 @@ def _render_report(request: HttpRequest, form: PublicReportForm, status: int = 2
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
+    """Report a problem, or (``kind=service``) ask for an assisted service (帮我办)."""
+    assisted = (request.POST if request.method == "POST" else request.GET).get("kind") == "service"
     if request.method != "POST":
-        return _render_report(request, PublicReportForm())
+        return _render_report(request, PublicReportForm(assisted=assisted))
     if _over_limit("report", request, _report_limit()):
         return _too_many(request, kind="report")
-    form = PublicReportForm(request.POST, request.FILES)
+    form = PublicReportForm(request.POST, request.FILES, assisted=assisted)
     if not form.is_valid():
         return _render_report(request, form, status=400)
     data = form.cleaned_data
@@ -247,6 +269,7 @@ def report(request: HttpRequest) -> HttpResponse:
             lat=data["lat"],
             lon=data["lon"],
             photos=data["photos"],
+            booked_at=data.get("booked_at"),
         )
     except ValidationError as error:
         for message in error.messages:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from blocks.models import Posting
 from events.hotline import MAX_ROWS
 from events.models import (
     CALLBACK_SOURCES,
@@ -176,6 +177,9 @@ class EventSerializer(MasksPhonesInText, serializers.ModelSerializer):
 
     block = serializers.SlugRelatedField(slug_field="code", read_only=True)
     block_name = serializers.CharField(source="block.name", read_only=True)
+    place = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="the compound or building (三基三元)"
+    )
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     handler = serializers.SerializerMethodField()
@@ -192,8 +196,8 @@ class EventSerializer(MasksPhonesInText, serializers.ModelSerializer):
         fields = [
             "id", "number", "status", "channel", "priority", "handler_level", "handler",
             "block", "block_name", "area_code", "category", "category_name", "description",
-            "address", "building", "lat", "lon", "reporter_name", "reporter_phone",
-            "external_number", "created_at", "updated_at", "due_at", "clock_kind",
+            "address", "building", "place", "lat", "lon", "reporter_name", "reporter_phone",
+            "external_number", "created_at", "booked_at", "updated_at", "due_at", "clock_kind",
             "supervision",
         ]  # fmt: skip
 
@@ -283,9 +287,20 @@ class EventCreateSerializer(serializers.Serializer):
         error_messages={"invalid": _("Enter a phone number of digits only.")},
     )  # fmt: skip
     building = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    place = serializers.CharField(
+        max_length=21, required=False, allow_blank=True,
+        help_text="三基三元: the code of the compound (18 digits) or building (21) of the block; "
+        "left out, a point inside a mapped compound or building names it",
+    )  # fmt: skip
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    booked_at = serializers.DateTimeField(
+        required=False, allow_null=True,
+        help_text="预约服务: the time an assisted service is booked for (now to 60 days ahead); "
+        "the block's resolve clock counts the service's limit from then. Only for an assisted "
+        "service.",
+    )  # fmt: skip
     photos = PhotosField()
 
 
@@ -302,6 +317,13 @@ class NoteSerializer(StaleGuardSerializer):
 
 class RequiredNoteSerializer(StaleGuardSerializer):
     note = serializers.CharField(max_length=2000)
+
+
+class LegalCallSerializer(RequiredNoteSerializer):
+    kind = serializers.ChoiceField(
+        choices=Posting.LegalKind.choices, required=False, allow_blank=True,
+        help_text="police, prosecutor, judge or lawyer; empty or left out: the whole team.",
+    )  # fmt: skip
 
 
 class ResolveSerializer(RequiredNoteSerializer):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from blocks import geo
 from blocks.access import scope_for
 from blocks.models import Area, Department, DepartmentMember, Posting
 from events import deadlines
@@ -155,6 +156,43 @@ def _store_photos(
 
 
 # --- intake -----------------------------------------------------------------------------
+BOOKING_DAYS = 60  # how far ahead a service can be booked
+
+
+def check_booking(*, category: Category, booked_at: datetime | None, now: datetime) -> None:
+    """A booked time is for an assisted service, not in the past, at most ``BOOKING_DAYS``
+    ahead."""
+    if booked_at is None:
+        return
+    if not category.is_assisted_service:
+        raise ValidationError(_("Only an assisted service can be booked for a time."))
+    if booked_at < now - timedelta(minutes=5):
+        raise ValidationError(_("The booked time has passed: choose a later time."))
+    if booked_at > now + timedelta(days=BOOKING_DAYS):
+        raise ValidationError(
+            _("A service can be booked at most %(days)s days ahead.") % {"days": BOOKING_DAYS}
+        )
+
+
+def _place_in(block: Area, place: Area | None, lat, lon) -> Area | None:
+    """The case's compound or building: the one named (it must be an open one of the
+    block), else the smallest mapped area around its point, if that is below the block."""
+    if place is not None:
+        if (
+            place.level not in (Area.Level.COMPOUND, Area.Level.BUILDING)
+            or not place.code.startswith(block.code)
+            or place.closed_on is not None
+        ):
+            raise ValidationError(_("Choose a compound or building of the case's block."))
+        return place
+    if lat is None or lon is None:
+        return None
+    found = geo.place_at(lat, lon)
+    if found is not None and found.code.startswith(block.code) and found.code != block.code:
+        return found
+    return None
+
+
 def event_log(
     *,
     actor,
@@ -171,9 +209,17 @@ def event_log(
     lon: float | None = None,
     photos: Sequence[UploadedFile] = (),
     external_number: str = "",
+    booked_at: datetime | None = None,
+    place: Area | None = None,
     now: datetime | None = None,
 ) -> Event:
     """Log a request. ``actor=None`` is a resident reporting without an account.
+
+    ``place``: the compound or building of the block it is in (三基三元, seed 003); with a
+    point and no place, the smallest mapped area around the point is taken.
+
+    An assisted service (帮代办) is logged the same way; ``booked_at`` books it for a time
+    (预约服务, seed 002), from now to ``BOOKING_DAYS`` ahead.
 
     Block staff who log a request have answered it (一呼即应): it starts in the block with
     them as its handler. A resident's report, a hotline transfer or a supervisor's finding
@@ -184,6 +230,8 @@ def event_log(
         raise ValidationError(_("Choose an open block."))
     if not description.strip():
         raise ValidationError(_("Describe the problem."))
+    check_booking(category=category, booked_at=booked_at, now=now)
+    place = _place_in(block, place, lat, lon)
     scope = scope_for(actor) if actor is not None else None
     may_log = scope is not None and scope.can_act_in_block(block.code)
     # Staff who log what they see or hear have answered it; a hotline transfer they import
@@ -223,6 +271,8 @@ def event_log(
             created_at=now,
             accepted_at=now if takes_it else None,
             external_number=external_number,
+            booked_at=booked_at,
+            place=place,
         )
         _record(event=event, actor=actor, action=Action.LOG, now=now, data={"channel": channel})
         if takes_it:  # answered as it is logged: its 15 minutes are met, solving starts
@@ -523,7 +573,7 @@ def event_comment(*, actor, event_id: int, note: str, now=None) -> TimelineEntry
             if departments and event.assignments.filter(department_id__in=departments).exists():
                 raise PermissionDenied(_("Your department no longer has a part in this case."))
             raise Event.DoesNotExist
-        if scope.is_read_only:
+        if scope.is_read_only or (scope.reads_only(event.area_code) and not handles_a_part):
             raise PermissionDenied(_("You may not do this on this case."))
         return _record(
             event=event, actor=actor, action=Action.COMMENT, now=now, from_status=event.status,

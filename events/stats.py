@@ -46,6 +46,7 @@ from django.utils.translation import pgettext_lazy
 from events.models import (
     OPEN_STATUSES,
     Assignment,
+    CategoryKind,
     Channel,
     ClockKind,
     Deadline,
@@ -63,7 +64,7 @@ OPEN = sorted(s.value for s in OPEN_STATUSES)
 # 15 minutes in the block): a resident's own report, a 12345 transfer, and a household
 # leader's matter (liaison logs it as the resident's report it is, from the moment it was
 # reported). A case staff log on the spot is answered as it is logged: no measure of it.
-RESIDENT_CHANNELS = (Channel.SELF_REPORT, Channel.HOTLINE)
+RESIDENT_CHANNELS = (Channel.SELF_REPORT, Channel.HOTLINE, Channel.HOUSEHOLD_LEADER)
 
 
 # --- per-case facts that need another table (annotated once, used by the sets below) ----
@@ -183,7 +184,10 @@ def facts_used(q: Q) -> set[str]:
 def event_sets(now: datetime) -> dict[str, Q]:
     """The definition of every set of cases, on an events queryset passed through
     ``with_facts`` (the ``f_`` names). Used by the counts and by the case list's filter."""
-    counted = ~Q(status__in=NOT_COUNTED)
+    # Every measure but the assisted ones counts complaints and requests only: an assisted
+    # service (帮代办) is counted apart (issue 20).
+    complaint = ~Q(category__kind=CategoryKind.ASSISTED_SERVICE)
+    counted = ~Q(status__in=NOT_COUNTED) & complaint
     resolved = counted & Q(resolved_at__isnull=False)
     rated = counted & Q(rated_at__isnull=False)
     first_rated = counted & ~Q(first_satisfaction="")
@@ -191,13 +195,16 @@ def event_sets(now: datetime) -> dict[str, Q]:
     residents = counted & Q(channel__in=RESIDENT_CHANNELS)
     resident_accepted = residents & Q(accepted_at__isnull=False)
     supervised = counted & Q(f_supervised=True)
+    assisted = ~Q(status__in=NOT_COUNTED) & Q(category__kind=CategoryKind.ASSISTED_SERVICE)
+    assisted_closed = assisted & Q(status=Status.CLOSED)
+    assisted_rated = assisted & Q(rated_at__isnull=False)
     return {
         "new": counted,
-        "invalid": Q(status=Status.INVALID),
-        "merged": Q(status=Status.MERGED),
-        "open": Q(status__in=OPEN),
-        "overdue": Q(status__in=OPEN, f_overdue=True),
-        "closed": Q(status=Status.CLOSED),
+        "invalid": complaint & Q(status=Status.INVALID),
+        "merged": complaint & Q(status=Status.MERGED),
+        "open": complaint & Q(status__in=OPEN),
+        "overdue": complaint & Q(status__in=OPEN, f_overdue=True),
+        "closed": complaint & Q(status=Status.CLOSED),
         "accepted": counted & Q(accepted_at__isnull=False),
         "resolved": resolved,
         "resolved_on_time": resolved & Q(f_late_resolve=False),
@@ -231,6 +238,16 @@ def event_sets(now: datetime) -> dict[str, Q]:
         # 督办: cases under a yellow or red card, and those closed in time.
         "supervised": supervised,
         "supervised_on_time": counted & supervised_on_time_q(),
+        # 帮代办 (assisted services, seed 000), counted apart: requests, done (closed), done
+        # on time (no resolve clock late: the service's limit, from the booked time if
+        # booked), rated and satisfied.
+        "assisted_requests": assisted,
+        "assisted_closed": assisted_closed,
+        "assisted_closed_on_time": assisted_closed & Q(f_late_resolve=False),
+        "assisted_rated": assisted_rated,
+        "assisted_satisfied": assisted_rated & Q(satisfaction=Satisfaction.SATISFIED),
+        "assisted_basically_satisfied": assisted_rated
+        & Q(satisfaction=Satisfaction.BASICALLY_SATISFIED),
     }
 
 
@@ -365,7 +382,12 @@ def department_expressions() -> dict[str, object]:
 
 def parts_of(events: QuerySet[Event]) -> QuerySet[Assignment]:
     """The departments' parts of the counted cases among ``events``, with their facts."""
-    counted = events.exclude(status__in=NOT_COUNTED).order_by().values("pk")
+    counted = (
+        events.exclude(status__in=NOT_COUNTED)
+        .exclude(category__kind=CategoryKind.ASSISTED_SERVICE)
+        .order_by()
+        .values("pk")
+    )
     return (
         Assignment.objects.filter(event__in=counted)
         .order_by()
@@ -546,6 +568,20 @@ def avg_report_in_hours(c: Mapping[str, int], w: Weights = Weights()) -> Average
     return Average(c["report_in_seconds"], c["parts_reported_in"], 3600)
 
 
+def assisted_on_time_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
+    """帮代办按时办结率 = 在服务时限内办结的帮代办数 / 已办结的帮代办数 (the service's limit,
+    counted from the booked time when the resident booked one)."""
+    return Rate(c["assisted_closed_on_time"], c["assisted_closed"])
+
+
+def assisted_satisfaction_rate(c: Mapping[str, int], w: Weights = Weights()) -> Rate:
+    """帮代办满意率 = (满意数 + 基本满意数 × 系数) / 已回访的帮代办数."""
+    return Rate(
+        c["assisted_satisfied"] + c["assisted_basically_satisfied"] * w.basically_satisfied,
+        c["assisted_rated"],
+    )
+
+
 @dataclass(frozen=True)
 class Measure:
     name: str
@@ -604,7 +640,19 @@ COUNTS: tuple[tuple[str, object, str], ...] = (
     ("invalid", _("Invalid"), "无效数 = 判为无效（非本辖区事项、恶意）的事件数，不计入各项指标"),
     ("merged", _("Merged duplicates"), "合并数 = 作为重复诉求合并的事件数，不重复计算"),
 )  # fmt: skip
-MEASURES = {m.name: m for m in RATES + AVERAGES}
+# 帮代办 (assisted services), counted apart from complaints: their own block on the
+# dashboard, not in the rates above.
+ASSISTED_RATES: tuple[Measure, ...] = (
+    Measure("assisted_on_time_rate", _("Assisted services done on time"), "帮代办按时办结率 = 在服务时限内办结的帮代办数 ÷ 已办结的帮代办数（预约的从预约时间起算）",
+            assisted_on_time_rate, numerator_set="assisted_closed_on_time", denominator_set="assisted_closed"),
+    Measure("assisted_satisfaction_rate", _("Assisted services satisfaction"), "帮代办满意率 = （满意数 + 基本满意数 × {basically}）÷ 已回访的帮代办数",
+            assisted_satisfaction_rate, numerator_set="", denominator_set="assisted_rated"),
+)  # fmt: skip
+ASSISTED_COUNTS: tuple[tuple[str, object, str], ...] = (
+    ("assisted_requests", _("Assisted service requests"), "帮代办数 = 本期登记的帮代办、预约服务请求数（不含无效、合并）"),
+    ("assisted_closed", _("Assisted services done"), "帮代办办结数 = 本期登记、已核查结案的帮代办数"),
+)  # fmt: skip
+MEASURES = {m.name: m for m in RATES + AVERAGES + ASSISTED_RATES}
 
 
 def formula(measure: Measure, weights: Weights = Weights()) -> str:

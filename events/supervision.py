@@ -44,6 +44,7 @@ from events.models import (
     SupervisionCard,
     TimelineEntry,
 )
+from events.recipients import community_watchers
 from governance import polls
 from governance.audit import audit
 from governance.errors import StateConflict
@@ -132,6 +133,13 @@ def handlers_and_heads(event: Event) -> set[int]:
     return _people(street, {Role.DISPATCHER})
 
 
+def card_recipients(event: Event) -> set[int]:
+    """Who is told of a card: the handlers and their head, and those who watch the case's
+    community — its 社区专员, first secretaries and the five officials of 五者同责 (issue 20;
+    seeds 001, 004)."""
+    return handlers_and_heads(event) | community_watchers(event.area_code)
+
+
 def _tell(*, supervision: Supervision, event: Event, recipients: set[int], due_passed: bool,
           now: datetime) -> None:  # fmt: skip
     values = {
@@ -211,7 +219,7 @@ def event_supervise(
         )  # fmt: skip
         _tell(
             supervision=supervision, event=event, now=now, due_passed=False,
-            recipients=handlers_and_heads(event) - {actor.pk},
+            recipients=card_recipients(event) - {actor.pk},
         )  # fmt: skip
         relay_soon()  # its e-mails leave as it commits, not at beat's next tick
     return supervision
@@ -253,7 +261,7 @@ def supervision_due_scan(*, now: datetime | None = None, batch: int = BATCH) -> 
                 told += 1
                 _tell(
                     supervision=card, event=card.event, now=now, due_passed=True,
-                    recipients=handlers_and_heads(card.event) | {card.created_by_id},
+                    recipients=card_recipients(card.event) | {card.created_by_id},
                 )  # fmt: skip
             if told > told_before:
                 relay_soon()

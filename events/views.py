@@ -79,8 +79,9 @@ def _queue_context(request: HttpRequest) -> dict:
     # district or a department, and says on whom (events.responsibility).
     for row in rows:
         row.owner = responsibility.row_party(row)
-    mine = [row for row in rows if row.owner and row.owner.kind == responsibility.BLOCK]
-    others = [row for row in rows if row not in mine]
+    mine, others = [], []
+    for row in rows:  # one pass: `row not in mine` compared every pair of models
+        (mine if row.owner and row.owner.kind == responsibility.BLOCK else others).append(row)
     return {
         "queue": rows, "queue_mine": mine, "queue_others": others, "queue_total": total,
         "now": timezone.now(),
@@ -139,6 +140,7 @@ def event_log(request: HttpRequest) -> HttpResponse:
             building=data["building"],
             address=data["address"],
             photos=data["photos"],
+            booked_at=data["booked_at"],
         )
     except ValidationError as error:
         for message in error.messages:
@@ -215,7 +217,10 @@ def _event_or_404(request, number: str) -> Event:
 
 @login_required
 def event_detail(request: HttpRequest, number: str) -> HttpResponse:
-    event = selectors.event_with_details(event=_event_or_404(request, number))
+    try:
+        event = selectors.event_with_details(user=request.user, number=number)
+    except Event.DoesNotExist:
+        raise Http404 from None
     scope = scope_for(request.user)
     now = timezone.now()
     offers = [_offer_item(offer, event) for offer in case_offers(scope, event)]

@@ -316,6 +316,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "role", "state" or "kind" of their own: name each choice set.
     "ENUM_NAME_OVERRIDES": {
         "PostingRoleEnum": "blocks.models.Posting.Role",
+        "LegalKindEnum": "blocks.models.Posting.LegalKind",
         "AssignmentRoleEnum": "events.models.Assignment.Role",
         "AssignmentStateEnum": "events.models.Assignment.State",
         "DeadlineChangeStateEnum": "events.models.DeadlineChange.State",

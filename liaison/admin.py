@@ -13,6 +13,7 @@ from liaison.models import (
     JointGroupMember,
     JointMeeting,
     LedgerItem,
+    LinkSettings,
     PartyMember,
     PartyOrganisation,
     ProblemList,
@@ -131,3 +132,10 @@ for model, columns in (
         model,
         type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": columns, **extra}),
     )
+
+
+@admin.register(LinkSettings)
+class LinkSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """A district's range of households per 联户长 (seed 003: 10–30)."""
+
+    list_display = ("district", "household_leader_min", "household_leader_max")

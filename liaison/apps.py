@@ -10,8 +10,10 @@ class LiaisonConfig(AppConfig):
         from blocks.access import register_reader
         from events.panels import register_case_panel
         from events.recipients import register_community_recipients
-        from liaison import joint
-        from liaison import signals  # noqa: F401  (a household leader's matter follows its case)
+        from liaison import (
+            joint,
+            signals,  # noqa: F401  (a household leader's matter follows its case)
+        )
 
         # The community's five officials (五者同责) on the page of each of its cases.
         register_case_panel("liaison/_event_links.html")

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from events.forms import category_choices
+from events.assisted import assisted_services
+from events.forms import BookedAtField, category_choices
 from events.models import Category, Priority
 from liaison.models import CadreLink, HouseholdLeader, JointGroupEvaluation, JointGroupMember, Visit
 
@@ -187,6 +189,23 @@ class MatterReportForm(forms.Form):
     description = forms.CharField(max_length=2000, label=_("What is the matter?"),
                                   widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
     building = forms.CharField(max_length=60, required=False, label=_("Building / unit"))
+    # 帮代办 (issue 20): the leader asks the block to do a service for a household, maybe
+    # at a booked time (预约服务).
+    service = forms.ModelChoiceField(
+        queryset=Category.objects.none(), required=False, empty_label="—",
+        label=_("Or a service to be done for a household (optional)"),
+    )  # fmt: skip
+    booked_at = BookedAtField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = assisted_services()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("booked_at") and not data.get("service"):
+            self.add_error("booked_at", _("Choose the service to book a time for it."))
+        return data
 
 
 class ReasonForm(forms.Form):
@@ -273,6 +292,13 @@ class JointGroupForm(forms.Form):
                 queryset=departments, required=False, label=_("Department"),
                 error_messages={"invalid_choice": _("Choose a department of this district.")},
             )  # fmt: skip
+            # An official with an account reads the community's cases and hears of its
+            # overdue and 督办 notices (issue 20, seed 004).
+            self.fields[f"{position}-user"] = forms.ModelChoiceField(
+                queryset=get_user_model().objects.filter(is_active=True), required=False,
+                to_field_name="username", label=_("Account (user name)"),
+                error_messages={"invalid_choice": _("No account has this user name.")},
+            )  # fmt: skip
 
     def members(self) -> dict[str, dict]:
         """The rows as ``services.joint_group_set`` takes them."""
@@ -282,6 +308,7 @@ class JointGroupForm(forms.Form):
                 "name": data[f"{p}-name"],
                 "title": data[f"{p}-title"],
                 "department": data[f"{p}-department"],
+                "user": data[f"{p}-user"],
             }
             for p in JointGroupMember.Position.values
         }

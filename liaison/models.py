@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from blocks.models import Area, Department
@@ -255,6 +255,52 @@ class HouseholdLeader(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.block.name})"
+
+
+class LinkSettings(models.Model):
+    """A district's settings of the links between levels (issue 20). How many households a
+    联户长 links: 10–30 in practice (seed 003, 枝江), set per district within the model's
+    outer bound of 5–50."""
+
+    district = models.OneToOneField(
+        Area, on_delete=models.PROTECT, related_name="link_settings",
+        limit_choices_to={"level": "district"}, verbose_name=_("district"),
+    )  # fmt: skip
+    household_leader_min = models.PositiveSmallIntegerField(
+        _("fewest households a household leader links"), default=10
+    )
+    household_leader_max = models.PositiveSmallIntegerField(
+        _("most households a household leader links"), default=30
+    )
+
+    DEFAULT_RANGE = (10, 30)
+
+    class Meta:
+        verbose_name = _("links settings")
+        verbose_name_plural = _("links settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household_leader_min__gte=HouseholdLeader.MIN_HOUSEHOLDS)
+                & Q(household_leader_max__lte=HouseholdLeader.MAX_HOUSEHOLDS)
+                & Q(household_leader_min__lte=F("household_leader_max")),
+                name="link_settings_household_range",
+                violation_error_message=_(
+                    "A household leader links between 5 and 50 households; the fewest may not "
+                    "exceed the most."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.district)
+
+    @classmethod
+    def household_range(cls, district_code: str) -> tuple[int, int]:
+        """How many households a household leader of this district may link."""
+        row = cls.objects.filter(district__code=district_code).values_list(
+            "household_leader_min", "household_leader_max"
+        )
+        return row[0] if row else cls.DEFAULT_RANGE
 
 
 class HouseholdMatter(models.Model):

@@ -40,6 +40,7 @@ from liaison.models import (
     JointMeeting,
     LedgerEntry,
     LedgerItem,
+    LinkSettings,
     PartyMember,
     PartyOrganisation,
     Problem,
@@ -94,7 +95,7 @@ def _required(text: str, message: str) -> str:
 def _case_from(
     *, actor, block: Area, category, description: str, priority: str | None, building: str,
     reporter_name: str = "", reporter_phone: str = "", channel: str | None = None,
-    now: datetime | None = None,
+    booked_at: datetime | None = None, now: datetime | None = None,
 ):  # fmt: skip
     """Log a case through the events service (its own rules decide whether the actor may)."""
     from events import services as event_services
@@ -104,7 +105,7 @@ def _case_from(
     return event_services.event_log(
         actor=actor, block=block, category=category, description=description,
         priority=priority or None, building=building, reporter_name=reporter_name,
-        reporter_phone=reporter_phone, channel=channel, now=now,
+        reporter_phone=reporter_phone, channel=channel, booked_at=booked_at, now=now,
     )  # fmt: skip
 
 
@@ -283,7 +284,8 @@ def household_leader_create(
         raise ValidationError(_("Choose an open block."))
     if not scope_for(actor).can_act_in_block(block.code):
         _deny(_("You may not manage household leaders of this block."))
-    lo, hi = HouseholdLeader.MIN_HOUSEHOLDS, HouseholdLeader.MAX_HOUSEHOLDS
+    # The district's range (seed 003: 10–30 by default), within the model's 5–50.
+    lo, hi = LinkSettings.household_range(block.code[:6])
     if not lo <= households <= hi:
         raise ValidationError(
             _("A household leader links %(lo)s to %(hi)s households.") % {"lo": lo, "hi": hi}
@@ -335,7 +337,7 @@ UNSORTED_MATTER = "other-misc"
 
 def household_matter_report(
     *, leader: HouseholdLeader, description: str, building: str = "", actor=None,
-    now: datetime | None = None,
+    service=None, booked_at: datetime | None = None, now: datetime | None = None,
 ) -> HouseholdMatter:  # fmt: skip
     """A household leader reports a matter: through their own link (``actor=None``: the
     view found the leader by the link's token), or by phone to block staff who take it
@@ -345,7 +347,10 @@ def household_matter_report(
     becomes a case at once, logged at the report's time in the household leader's channel:
     its 15-minute respond clock (一呼即应, seed 002) runs from the report and warns and
     breaches like any other, and the block's team is told to answer within 15 minutes. The
-    block accepts it (setting its matter) or declines it (the case is marked invalid)."""
+    block accepts it (setting its matter) or declines it (the case is marked invalid).
+
+    ``service``: the leader asks for an assisted service (帮代办, issue 20), optionally
+    ``booked_at`` a time: the case is logged under the service at once."""
     from events.models import Category, Channel
 
     now = now or timezone.now()
@@ -356,7 +361,8 @@ def household_matter_report(
     description = _required(description, _("Describe the matter."))
     with transaction.atomic():
         event = _case_from(
-            actor=None, block=leader.block, category=Category.objects.get(code=UNSORTED_MATTER),
+            actor=None, block=leader.block,
+            category=service or Category.objects.get(code=UNSORTED_MATTER), booked_at=booked_at,
             description=_("%(matter)s\n(Reported by household leader %(name)s)")
             % {"matter": description[:1900], "name": leader.name},
             priority=None, building=building.strip()[:60], reporter_name=leader.name,

@@ -10,7 +10,7 @@ from datetime import date
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,13 +21,14 @@ from django.views.decorators.http import require_GET, require_POST
 from blocks.access import scope_for, under_q
 from blocks.models import Area
 from events.actions import form_errors
+from events.assisted import assisted_services
 from events.models import StreetDutyItem
 from governance import ratelimit
 from governance.audit import audit
 from governance.errors import page_act
 from governance.models import AuditEntry
 from governance.privacy import mask_phone, mask_phones_in_text
-from liaison import admissions, exports, selectors, services
+from liaison import admissions, exports, joint, selectors, services
 from liaison.forms import (
     ActionForm,
     CadreLinkForm,
@@ -359,6 +360,7 @@ def household_leaders(request: HttpRequest) -> HttpResponse:
             return _link_page(request, *made.value)
         return redirect("liaison:household_leaders")
     waiting = list(selectors.waiting_matters(user=request.user).order_by("reported_at")[:200])
+    service_codes = dict(assisted_services().values_list("pk", "code"))
     return render(
         request,
         "liaison/household_leaders.html",
@@ -368,7 +370,11 @@ def household_leaders(request: HttpRequest) -> HttpResponse:
             "waiting": [
                 {
                     "matter": m,
-                    "form": CategoryForm(prefix=f"m{m.pk}"),
+                    # An assisted service the leader asked for is preselected.
+                    "form": CategoryForm(
+                        prefix=f"m{m.pk}",
+                        initial_code=service_codes.get(m.event.category_id, "") if m.event else "",
+                    ),
                     "phone": mask_phone(m.leader.phone),
                 }
                 for m in waiting
@@ -510,9 +516,13 @@ def household_report(request: HttpRequest, token: str) -> HttpResponse:
             return HttpResponse(_("Too many reports; try again in an hour."), status=429)
         if form.is_valid():
             ratelimit.hit(key)
-            services.household_matter_report(leader=leader, **form.cleaned_data)
-            messages.success(request, _("Sent. The block governor will answer."))
-            return redirect("liaison:household_report", token=token)
+            try:
+                services.household_matter_report(leader=leader, **form.cleaned_data)
+            except ValidationError as error:  # e.g. a booked time already past
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Sent. The block governor will answer."))
+                return redirect("liaison:household_report", token=token)
     return render(
         request,
         "liaison/household_report.html",
@@ -686,6 +696,8 @@ def joint_group(request: HttpRequest, code: str) -> HttpResponse:
         "liaison/joint_group.html",
         {
             "community": community, "group": group, "year": year, "positions": positions,
+            # The community's results beside the scores (seed 004): what they answer for.
+            "results": joint.community_results(community.code, year),
             "may_set": may_set, "may_rate_up": may_rate_up, "may_rate_down": may_set,
             "own_member_ids": [m.pk for m in current.values() if m.user_id == request.user.pk],
             "departments": selectors.district_departments(user=request.user) if may_set else [],

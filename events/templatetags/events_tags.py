@@ -6,10 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
+from django.urls import reverse
+from django.utils import formats
 from django.utils.html import format_html
-from django.utils.timesince import timeuntil
+from django.utils.text import Truncator
+from django.utils.timesince import timesince, timeuntil
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
+from events.models import Priority, Status
 from events.responsibility import clock_party, row_party
 from governance.privacy import mask_phones_in_text, phones_in_text
 
@@ -38,6 +43,74 @@ def clock_badge(event, now: datetime) -> str:
         '<span class="clock {}" data-due="{}" data-warn="{}">{}</span>',
         css, event.due_at.isoformat(), warn, text,
     )  # fmt: skip
+
+
+@register.simple_tag
+def supervision_badge(card: str | None, due) -> str:
+    """督办's chip on a row: a red card with its day, or a yellow card."""
+    if not card:
+        return ""
+    if card == "red":
+        text = _("Red card")
+        if due:
+            day = formats.date_format(template_localtime(due), "m-d")
+            text = format_html("{} · {}", text, _("by %(day)s") % {"day": day})
+    else:
+        text = _("Yellow card")
+    return format_html(
+        '<span class="chip supervision-badge card-{}" data-supervision="{}">{}</span>',
+        card, card, text,
+    )  # fmt: skip
+
+
+def _choice_label(choices, value) -> str:
+    """A choice's label (``get_FOO_display`` hashes every choice's lazy label at each call:
+    a tenth of a 50-row list's time)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+@register.simple_tag
+def case_row(event, now: datetime) -> str:
+    """One case of the workbench's queue, rendered here rather than by an included template:
+    the queue is 50 rows redrawn at every poll, and the template language spent ten times
+    this function's time resolving each row's two dozen variables (issue 21). ``event`` is
+    a row of events.selectors.workbench_queue with its ``owner`` (events.responsibility)."""
+    owner = getattr(event, "owner", None)
+    waiting = (
+        format_html(
+            '<span class="owner" data-owner="{}">{}</span>',
+            owner.kind,
+            _("waiting on %(owner)s") % {"owner": owner},
+        )  # fmt: skip
+        if owner and owner.kind != "block"
+        else ""
+    )
+    age = _("%(age)s ago") % {"age": timesince(event.created_at, now)}
+    return format_html(
+        '<li class="case-row" data-number="{number}">'
+        '<a href="{url}" class="case-link">'
+        '<span class="chip colour-{priority}">{priority_label}</span> '
+        "<strong>{number}</strong> "
+        '<span class="muted">{category}</span> {waiting} {clock} {card}</a>'
+        '<div class="case-desc">{description}</div>'
+        '<div class="muted small">{block} · {status} · {age}</div>'
+        "</li>",
+        number=event.number,
+        url=reverse("events:detail", args=[event.number]),
+        priority=event.priority,
+        priority_label=_choice_label(Priority, event.priority),
+        category=event.category.name,
+        waiting=waiting,
+        clock=clock_badge(event, now),
+        card=supervision_badge(event.supervision_card, event.supervision_due),
+        description=Truncator(mask_phones_in_text(event.description)).chars(60),
+        block=event.block.name,
+        status=_choice_label(Status, event.status),
+        age=age,
+    )
 
 
 @register.simple_tag

@@ -20,5 +20,18 @@
         if (q && first) { select.value = first.value; select.dispatchEvent(new Event("change", { bubbles: true })); }
       });
     });
+    // 预约服务: the booked time is asked only when the matter is an assisted service.
+    var category = document.getElementById("id_category");
+    var booked = document.getElementById("booked-field");
+    if (category && booked) {
+      var showBooked = function () {
+        var option = category.options[category.selectedIndex];
+        var service = !!(option && option.getAttribute("data-service"));
+        booked.classList.toggle("hidden", !service);
+        if (!service) booked.querySelector("input").value = "";
+      };
+      category.addEventListener("change", showBooked);
+      showBooked();
+    }
   });
 })();

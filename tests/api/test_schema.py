@@ -44,7 +44,8 @@ def test_the_schema_validates_without_a_warning(tmp_path):
     for path in ("/api/events/", "/api/events/{id}/accept/", "/api/events/{id}/dispatch/",
                  "/api/assignments/{id}/report_in/", "/api/assignments/{id}/return/",
                  "/api/hotline/import/", "/api/auth/token/", "/api/departments/",
-                 "/api/categories/"):  # fmt: skip
+                 "/api/categories/", "/api/assisted-services/",
+                 "/api/assisted-requests/"):  # fmt: skip
         assert f"  {path}:" in text, path
     assert "Idempotency-Key" in text
 
@@ -151,7 +152,7 @@ def demo(django_db_setup, django_db_blocker):
 
 # The resources with their error answers declared (events/api.py): their status codes are
 # checked too; elsewhere an undeclared 4xx is not, but every declared answer's body is.
-DECLARED_ERRORS = ("/api/events/", "/api/assignments/", "/api/hotline/")
+DECLARED_ERRORS = ("/api/events/", "/api/assignments/", "/api/hotline/", "/api/assisted-requests/")
 
 
 @pytest.mark.django_db

@@ -367,9 +367,7 @@ def test_only_a_resolve_clock_counts_from_dispatch(world):
     assert "只有办结时限可以从派单起算" in str(refused.value)
 
 
-def test_the_dispatch_notice_gives_the_districts_report_in_time_not_a_fixed_24_hours(
-    world, depts
-):
+def test_the_dispatch_notice_gives_the_districts_report_in_time_not_a_fixed_24_hours(world, depts):
     from governance.models import Notification
 
     hotline(world)

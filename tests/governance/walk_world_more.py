@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import date
 from types import SimpleNamespace
 
+from django.contrib.auth import get_user_model
+
+from blocks.models import Posting
 from dashboards import reports
 from dashboards.models import ReportJob
 from events import duty_lists
@@ -30,6 +33,13 @@ def build_more(world) -> SimpleNamespace:
             actor=world.users[DEPT], department_id=world.cgzf.pk, area_id=world.block.parent_id,
             matter="协助拆除违章搭建", basis=basis,
         )  # fmt: skip
+
+    # 三官一律 (issue 20): a police officer attached to block A, for the call_legal action.
+    police = get_user_model().objects.create_user(username="walk-police", password="x" * 12)
+    Posting.objects.create(
+        user=police, area=world.block, role=Posting.Role.LEGAL,
+        legal_kind=Posting.LegalKind.POLICE,
+    )  # fmt: skip
 
     return SimpleNamespace(
         report_job=job,

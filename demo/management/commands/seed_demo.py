@@ -18,6 +18,7 @@ from blocks.services import posting_create
 from demo.bulk import generate_events
 from demo.cases import seed_events
 from demo.links import seed_liaison, seed_links
+from demo.roles import seed_roles
 from demo.territory import seed_block_teams, seed_territory
 
 # username → (full name, role, which area: "district" / "street" / "block")
@@ -73,6 +74,9 @@ def logins(*, district: Area, password: str) -> str:
         rows.append(f"  {username:<12} {full_name}  {place}")
     rows.append("  cadre        刘建国  下沉干部 (links: my visits)")
     rows.append("  member       王秀英  双报到党员 (links: my wishes)")
+    rows.append("  commissioner 社区专员  白石社区 (reads its cases, hears of its overdue)")
+    rows.append("  police       三官一律民警  白石社区 blocks 1-4 (reads, is called)")
+    rows.append("  official     五者同责  白石社区's stationed cadre (reads, rates)")
     return "\n".join(rows)
 
 
@@ -98,6 +102,8 @@ class Command(BaseCommand):
                 self._account(username, full_name, role, areas[where], password, reset)
         cases = seed_events(district=district, rng=rng)
         links = seed_links(district=district, rng=rng, password=password if reset else None)
+        # Grid levels, legal team, 社区专员, first secretaries, the five with accounts (issue 20).
+        roles = seed_roles(district=district, password=password if reset else None)
         if options["events"]:
             started = time.monotonic()
             made = generate_events(district=district, count=options["events"], rng=rng)
@@ -107,7 +113,8 @@ class Command(BaseCommand):
             f"District {district.name} ({district.code}): "
             f"{district.children.count()} streets, "
             f"{Area.objects.filter(level=Area.Level.COMMUNITY, code__startswith=district.code).count()}"
-            f" communities, {blocks.count()} blocks; {postings} new postings, {cases} new cases."
+            f" communities, {blocks.count()} blocks; {postings + roles} new postings, {cases} new"
+            " cases."
         )
         if links:
             self.stdout.write(
