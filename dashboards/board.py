@@ -22,6 +22,7 @@ from dashboards.selectors import (
 )
 from events import stats
 from events.models import Channel, Priority
+from liaison import admissions
 
 # Measures a leader may colour the map by (and rank the worst blocks by).
 MAP_MEASURES = (
@@ -217,6 +218,9 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
     ]
 
     reasons = whistle_reasons(reader, link=lambda key: link("whistled", whistle_reason=key))
+    # 减负 (seeds 000, 001): what departments pushed down to the streets and communities here.
+    since, until = period.bounds
+    pushed_down = admissions.counts_by_department(area_code=code, since=since, until=until)
 
     departments = department_ranking(
         code=code, counts=reader.departments(), scoring=scoring, two_way=dept_two_way
@@ -258,6 +262,7 @@ def build(*, user, area: Area, period: Period, now: datetime, map_measure: str =
         "trend": trend,
         "breakdowns": breakdowns,
         "whistle_reasons": reasons,
+        "task_admissions": pushed_down,
         "children": children,
         "map": area_map(area=area, measure=map_measure, children=children, blocks=map_rows),
         "worst_blocks": worst,

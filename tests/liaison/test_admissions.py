@@ -269,3 +269,18 @@ def test_counts_by_department(world, depts, lists, admin):
         {"department": "住建", "department_id": depts.zjj.department.pk, "pushed": 3,
          "admitted": 1, "approved": 1, "refused": 1, "waiting": 0},
     ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_dashboard_counts_what_each_department_pushed_down(world, depts, lists, client):
+    """减负: the leader sees, per department, the tasks pushed down and what the lists made of
+    them; a block's dashboard has none (tasks go to streets and communities)."""
+    submit(world, depts, item=lists["own"])
+    submit(world, depts)
+    client.force_login(world.leader)
+    page = client.get(f"/dashboard/{world.district.code}/").content.decode()
+    assert 'id="task-admissions"' in page
+    row = page[page.index('id="task-admissions"') :]
+    assert "住建" in row[: row.index("</table>")]
+    block = client.get(f"/dashboard/{world.block.code}/").content.decode()
+    assert 'id="task-admissions"' not in block
