@@ -5,6 +5,29 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def widen_role(apps, schema_editor):
+    # SQLite does not enforce a varchar's length; PostgreSQL does.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE blocks_posting ALTER COLUMN role TYPE varchar(24)")
+
+
+NEW_ROLES = (
+    "grid_head", "compound_head", "building_worker", "legal", "community_commissioner",
+    "first_secretary",
+)  # fmt: skip
+
+
+def demote_new_roles(apps, schema_editor):
+    """Going back: the older code knows none of the new roles, so their postings stay as
+    assistants of kind "other", their role kept in the note (no posting is lost)."""
+    Posting = apps.get_model("blocks", "Posting")
+    for posting in Posting.objects.filter(role__in=NEW_ROLES):
+        posting.note = f"{posting.note} [{posting.role}]".strip()[:200]
+        posting.role, posting.assistant_kind = "assistant", "other"
+        posting.legal_kind, posting.pairing = "", None
+        posting.save(update_fields=["note", "role", "assistant_kind", "legal_kind", "pairing"])
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("blocks", "0005_departments_move_from_liaison"),
@@ -39,28 +62,35 @@ class Migration(migrations.Migration):
                 verbose_name="paired department",
             ),
         ),
-        migrations.AlterField(
-            model_name="posting",
-            name="role",
-            field=models.CharField(
-                choices=[
-                    ("governor", "block governor"),
-                    ("assistant", "assistant"),
-                    ("supervisor", "supervisor"),
-                    ("dispatcher", "street dispatcher"),
-                    ("street_admin", "street administrator"),
-                    ("leader", "leader"),
-                    ("administrator", "administrator"),
-                    ("grid_head", "community grid head"),
-                    ("compound_head", "compound grid head"),
-                    ("building_worker", "building grid worker"),
-                    ("legal", "legal team member"),
-                    ("community_commissioner", "community commissioner"),
-                    ("first_secretary", "first secretary"),
-                ],
-                max_length=24,
-                verbose_name="role",
-            ),
+        # Going back keeps the column wide: postings in the new roles stay, and the older
+        # code reads them as roles it does not know.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="posting",
+                    name="role",
+                    field=models.CharField(
+                        choices=[
+                            ("governor", "block governor"),
+                            ("assistant", "assistant"),
+                            ("supervisor", "supervisor"),
+                            ("dispatcher", "street dispatcher"),
+                            ("street_admin", "street administrator"),
+                            ("leader", "leader"),
+                            ("administrator", "administrator"),
+                            ("grid_head", "community grid head"),
+                            ("compound_head", "compound grid head"),
+                            ("building_worker", "building grid worker"),
+                            ("legal", "legal team member"),
+                            ("community_commissioner", "community commissioner"),
+                            ("first_secretary", "first secretary"),
+                        ],
+                        max_length=24,
+                        verbose_name="role",
+                    ),
+                ),
+            ],
+            database_operations=[migrations.RunPython(widen_role, migrations.RunPython.noop)],
         ),
         migrations.AddConstraint(
             model_name="posting",
@@ -87,4 +117,6 @@ class Migration(migrations.Migration):
                 name="posting_first_secretary_has_pairing",
             ),
         ),
+        # Last, so that going back it runs first, while the new fields are still there.
+        migrations.RunPython(migrations.RunPython.noop, demote_new_roles),
     ]
