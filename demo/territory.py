@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from blocks import geo
 from blocks.divisions import child_divisions
 from blocks.models import Area, Posting
 from blocks.services import import_divisions
@@ -234,3 +235,48 @@ def seed_block_teams(*, district: Area, rng: random.Random) -> int:
         batch_size=1000,
     )
     return len(plan)
+
+
+# 三基三元 (seed 003) and 霞浦's three-level grid (seed 002): the demo governor's block has its
+# compounds (小区, 18-digit codes) and buildings (楼栋, 21 digits) mapped, so a point there is
+# placed in its building and a case may name it.
+COMPOUNDS = {"桃园小区": ("1栋", "2栋", "3栋"), "雨湖花园": ("A栋", "B栋")}
+
+
+def seed_compounds(*, district: Area) -> int:
+    """The compounds and buildings of the district's first block; skips a block that has
+    them. Returns the areas created."""
+    block = (
+        Area.objects.filter(level=Area.Level.BLOCK, code__startswith=district.code)
+        .order_by("code")
+        .first()
+    )
+    if block is None or not block.boundary or block.children.exists():
+        return 0
+    land = random.Random(f"{block.code}-compounds")
+    made = 0
+    compound_shapes = geometry.split(geo.geometry(block.boundary), len(COMPOUNDS), land)
+    for c_index, (shape, (name, buildings)) in enumerate(
+        zip(compound_shapes, COMPOUNDS.items(), strict=True)
+    ):
+        compound = _mapped_area(f"{block.code}{c_index + 1:03d}", name, block, shape)
+        made += 1
+        for b_index, (cell, building) in enumerate(
+            zip(geometry.split(shape, len(buildings), land), buildings, strict=True)
+        ):
+            footprint = cell.buffer(-0.0003)  # a building, not its whole plot
+            footprint = footprint if not footprint.is_empty else cell
+            _mapped_area(
+                f"{compound.code}{b_index + 1:03d}", f"{name}{building}", compound, footprint
+            )
+            made += 1
+    return made
+
+
+def _mapped_area(code: str, name: str, parent: Area, shape) -> Area:
+    lat, lon = geometry.centre(shape)
+    level = {18: Area.Level.COMPOUND, 21: Area.Level.BUILDING}[len(code)]
+    return Area.objects.create(
+        code=code, name=name, level=level, parent=parent, boundary=geometry.geojson(shape),
+        centre_lat=lat, centre_lon=lon,
+    )  # fmt: skip

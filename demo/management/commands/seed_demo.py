@@ -19,7 +19,7 @@ from demo.bulk import generate_events
 from demo.cases import seed_events
 from demo.links import seed_liaison, seed_links
 from demo.roles import seed_roles
-from demo.territory import seed_block_teams, seed_territory
+from demo.territory import seed_block_teams, seed_compounds, seed_territory
 
 # username → (full name, role, which area: "district" / "street" / "block")
 DEMO_ACCOUNTS = {
@@ -93,6 +93,7 @@ class Command(BaseCommand):
         rng = random.Random(430302)
         district = seed_territory(rng=rng)
         postings = seed_block_teams(district=district, rng=rng)
+        seed_compounds(district=district)
         postings += self._street_desks(district)
         seed_liaison(district=district)
         areas = demo_areas(district)
