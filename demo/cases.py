@@ -99,9 +99,12 @@ def seed_events(*, district: Area, rng: random.Random, count: int = COUNT) -> in
     """Create ``count`` cases across the district unless it already has cases."""
     if Event.objects.filter(area_code__startswith=district.code).exists():
         return 0
-    # The demo district is set up for 街呼区应 (seed 001: 历下's district call platform).
+    # The demo district is set up for 街呼区应 (seed 001: 历下's district call platform) and
+    # for 村居吹哨、部门报到 (seed 004: 坡头's blocks call departments straight), so that both
+    # can be tried; the demo's own cases still go up through the street.
     DistrictSettings.objects.update_or_create(
-        district=district, defaults={"street_whistle_to_district": True}
+        district=district,
+        defaults={"street_whistle_to_district": True, "community_dispatch": True},
     )
     categories = {c.code: c for c in Category.objects.filter(code__in=DESCRIPTIONS)}
     governors = {
