@@ -178,8 +178,9 @@ class EventSerializer(MasksPhonesInText, serializers.ModelSerializer):
     block = serializers.SlugRelatedField(slug_field="code", read_only=True)
     block_name = serializers.CharField(source="block.name", read_only=True)
     place = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="the compound or building (三基三元)"
-    )
+        slug_field="code", read_only=True, allow_null=True,
+        help_text="the compound or building (三基三元), if named",
+    )  # fmt: skip
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     handler = serializers.SerializerMethodField()
