@@ -22,6 +22,7 @@ from events.models import (
     DutyItem,
     Event,
     HandlerLevel,
+    Rating,
     Status,
     StreetDutyItem,
     TimelineEntry,
@@ -136,6 +137,8 @@ def event_with_details(*, user, number: str) -> Event:
             ),
             # The departments' parts, read by the page and by allowed_actions/viewer_handles.
             Prefetch("assignments", queryset=parts_with_clocks().select_related("evaluation")),
+            # The ratings (回访) with who recorded each: one query, not one per rating.
+            Prefetch("ratings", queryset=Rating.objects.select_related("rated_by")),
         )
         .select_related(
             "category", "category__parent", "block", "block__parent", "handler", "merged_into"

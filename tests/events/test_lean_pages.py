@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events import services, supervision
-from events.models import Event
+from events.models import Event, Rating, RatingSource, Satisfaction
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,28 @@ def test_the_case_page_costs_the_same_queries_with_three_times_the_timeline(clie
         q for q in captured if re.search(r'FROM "events_event"\s+(WHERE|LEFT|INNER)', q["sql"])
     ]
     assert len(reads) == 1, [q["sql"][:120] for q in reads]
+
+
+def test_the_case_page_costs_the_same_queries_with_more_ratings(client, world):
+    """Each rating (回访) shows who recorded it: read with the ratings, not one by one."""
+    event = services.event_log(
+        actor=world.governor, block=world.block, category=world.category, description="路灯不亮"
+    )
+    url = f"/events/{event.number}/"
+    client.force_login(world.dispatcher)
+
+    def rate(n: int) -> None:
+        for _ in range(n):
+            Rating.objects.create(
+                event=event, source=RatingSource.DESK, satisfaction=Satisfaction.SATISFIED,
+                resolved=True, rated_by=UserFactory(), rated_at=timezone.now(),
+            )  # fmt: skip
+
+    rate(1)
+    one = _queries(client, url)
+    rate(3)
+    assert client.get(url).content.decode().count('data-source="desk"') == 4
+    assert _queries(client, url) == one
 
 
 def test_a_queue_row_says_what_the_governor_reads(client, world):
