@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import partial, reduce
 from operator import or_
 
 from django.db.models import Q
 
 from blocks.models import Area, DepartmentMember, Posting
+from governance import identity
 
 Role = Posting.Role
 
@@ -189,8 +190,13 @@ def scope_for(user) -> Scope:
     if user is None or not user.is_authenticated:
         return ANONYMOUS
     cached = getattr(user, "_scope_cache", None)
-    if cached is not None:
-        return cached
+    if cached is None:
+        # Remembered between requests until the roster changes (governance/identity.py).
+        cached = user._scope_cache = identity.remembered(user, "scope", partial(_read_scope, user))
+    return cached
+
+
+def _read_scope(user) -> Scope:
     codes_by_role: dict[str, list[str]] = {}
     names: list[tuple[str, str]] = []
     postings = (
@@ -208,15 +214,13 @@ def scope_for(user) -> Scope:
             "department_id", flat=True
         )
     )
-    scope = Scope(
+    return Scope(
         user_id=user.pk,
         is_superuser=user.is_superuser,
         codes_by_role={r: tuple(c) for r, c in codes_by_role.items()},
         area_names=tuple(names),
         department_ids=department_ids,
     )
-    user._scope_cache = scope
-    return scope
 
 
 def visible_areas(user):

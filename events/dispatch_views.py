@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -55,39 +55,40 @@ def console(request: HttpRequest) -> HttpResponse:
     )
     now = timezone.now()
     queue = selectors.dispatch_queue(user=request.user)
+    # A department sent it back: a subquery, not a join on the parts, so that neither the
+    # rows nor the counts need DISTINCT (which sorted every wide row: issue 21).
+    returned = Exists(
+        Assignment.objects.filter(event=OuterRef("pk"), state=Assignment.State.RETURNED)
+    )
     filters = {
-        "to_dispatch": {"status__in": holding},
-        "returned": {"status__in": holding, "assignments__state": Assignment.State.RETURNED},
-        "overdue": {"status__in": [*holding, Status.DISPATCHED, Status.IN_PROGRESS],
-                    "due_at__lte": now},
-        "in_progress": {"status__in": [Status.DISPATCHED, Status.IN_PROGRESS]},
-    }  # fmt: skip
+        "to_dispatch": Q(status__in=holding),
+        "returned": Q(returned, status__in=holding),
+        "overdue": Q(status__in=[*holding, Status.DISPATCHED, Status.IN_PROGRESS], due_at__lte=now),
+        "in_progress": Q(status__in=[Status.DISPATCHED, Status.IN_PROGRESS]),
+    }
+    statuses = set(holding) | {Status.DISPATCHED, Status.IN_PROGRESS}
     if street_desk:
         # The street verifies what departments did, whoever dispatched it.
-        filters["to_verify"] = {
-            "status": Status.AWAITING_VERIFICATION,
-            "handler_level": HandlerLevel.DEPARTMENT,
-        }
-        filters["with_district"] = {"status": Status.DISTRICT_ESCALATED}
+        filters["to_verify"] = Q(
+            status=Status.AWAITING_VERIFICATION, handler_level=HandlerLevel.DEPARTMENT
+        )
+        filters["with_district"] = Q(status=Status.DISTRICT_ESCALATED)
+        statuses |= {Status.AWAITING_VERIFICATION, Status.DISTRICT_ESCALATED}
     tab = request.GET.get("tab", "to_dispatch")
     if tab not in filters:
         tab = "to_dispatch"
-    rows = list(queue.filter(**filters[tab]).distinct().order_by("due_at", "created_at")[:200])
+    rows = list(queue.filter(filters[tab]).order_by("due_at", "created_at")[:200])
     for row in rows:  # each department with its state and lateness, and who lags
         row.part_rows = part_rows(row, now)
-    # Every tab's count in one query, over the bare cases (a tab's join on the parts is why
-    # they are distinct); only "overdue" needs each case's next clock.
-    # Every tab names its statuses, so only cases in one of them are counted: the street's
-    # closed cases (nearly all of a year's) are never read (index event_area_status_idx).
-    statuses = {s for f in filters.values() for s in f.get("status__in", [f.get("status")])}
-    desk = Event.objects.filter(
-        selectors.dispatch_desk_q(user=request.user), status__in=statuses - {None}
-    )
+    # Every tab's count in one query, over the bare cases; only "overdue" needs each case's
+    # next clock. Every tab names its statuses, so only cases in one of them are counted:
+    # the street's closed cases (nearly all of a year's) are never read (index
+    # event_area_status_idx).
+    desk = Event.objects.filter(selectors.dispatch_desk_q(user=request.user), status__in=statuses)
     counts = desk.aggregate(
-        **{name: Count("pk", filter=Q(**f), distinct=True)
-           for name, f in filters.items() if name != "overdue"}
-    )  # fmt: skip
-    counts["overdue"] = queue.filter(**filters["overdue"]).values("pk").distinct().count()
+        **{name: Count("pk", filter=q) for name, q in filters.items() if name != "overdue"}
+    )
+    counts["overdue"] = queue.filter(filters["overdue"]).values("pk").count()
     return render(
         request,
         "events/console.html",
@@ -245,6 +246,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     counts = parts.order_by().aggregate(
         **{name: Count("pk", filter=where) for name, (_l, where) in tabs.items()}
     )
+    return_form = ReturnForm()
     return render(
         request,
         "events/inbox.html",
@@ -255,7 +257,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "now": timezone.now(),
             "feedback_form": FeedbackForm(),
-            "return_form": ReturnForm(),
+            "return_form": return_form,
+            # The same <select> on every row: rendered once, not once per row (issue 21).
+            "return_reason": return_form["reason"].as_widget(),
         },
     )
 

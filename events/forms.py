@@ -30,28 +30,40 @@ class PhotosField(forms.FileField):
         return [super(PhotosField, self).clean(f, initial) for f in files]
 
 
-def category_choices(kind: str | None = None) -> list:
-    """Matters grouped under their parent, for a <select> with optgroups (``kind``: only
-    complaints, or only assisted services)."""
-    groups: dict[str, list] = {}
+def active_matters(kind: str | None = None) -> list[tuple[int, str, str, str, str]]:
+    """The active matters (pk, name, parent's name, keywords, kind) in the catalogue's
+    order, in one query (``kind``: only complaints, or only assisted services)."""
     matters = Category.objects.filter(is_active=True, parent__isnull=False)
     if kind is not None:
         matters = matters.filter(kind=kind)
-    for category in matters.select_related("parent"):
-        groups.setdefault(category.parent.name, []).append((category.pk, category.name))
+    return list(matters.values_list("pk", "name", "parent__name", "keywords", "kind"))
+
+
+def category_choices(kind: str | None = None, *, matters=None) -> list:
+    """Matters grouped under their parent, for a <select> with optgroups."""
+    groups: dict[str, list] = {}
+    for pk, name, parent, _keywords, _kind in (
+        matters if matters is not None else active_matters(kind)
+    ):
+        groups.setdefault(parent, []).append((pk, name))
     return [("", "—")] + list(groups.items())
 
 
 class CategorySelect(forms.Select):
-    """Options carry the matter's keywords (data-keywords) for the type-to-find box."""
+    """Options carry the matter's keywords (data-keywords) for the type-to-find box, and
+    mark assisted services (data-service: they can be booked). Its template writes each
+    option inline: the intake form is on every workbench, and Django's template per option
+    (and per option's attributes) cost more than the rest of the form (issue 21)."""
+
+    template_name = "events/widgets/category_select.html"
+    keywords: dict[int, str] = {}
+    services: frozenset[int] = frozenset()
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        keywords = self.keywords.get(getattr(value, "value", value))
-        if keywords:
-            option["attrs"]["data-keywords"] = keywords
-        if getattr(value, "value", value) in getattr(self, "services", ()):
-            option["attrs"]["data-service"] = "1"  # an assisted service: it can be booked
+        pk = getattr(value, "value", value)
+        option["keywords"] = self.keywords.get(pk, "")
+        option["service"] = pk in self.services
         return option
 
 
@@ -98,12 +110,12 @@ class EventLogForm(forms.Form):
     def __init__(self, *args, blocks=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["block"].queryset = blocks if blocks is not None else Area.objects.none()
-        self.fields["category"].choices = category_choices()
-        self.fields["category"].widget.keywords = dict(
-            Category.objects.filter(is_active=True).values_list("pk", "keywords")
-        )
-        self.fields["category"].widget.services = set(
-            Category.objects.filter(kind=CategoryKind.ASSISTED_SERVICE).values_list("pk", flat=True)
+        matters = active_matters()
+        self.fields["category"].choices = category_choices(matters=matters)
+        widget = self.fields["category"].widget
+        widget.keywords = {pk: keywords for pk, _n, _p, keywords, _k in matters if keywords}
+        widget.services = frozenset(
+            pk for pk, _n, _p, _w, kind in matters if kind == CategoryKind.ASSISTED_SERVICE
         )
 
     def clean_category(self):

@@ -58,32 +58,35 @@ def _visible(scope: Scope) -> Q:
     return visible
 
 
+def visible_events(*, user) -> QuerySet[Event]:
+    """Every case the user may see, with its matter, block, handler and place joined in."""
+    return Event.objects.filter(_visible(scope_for(user))).select_related(
+        "category", "category__parent", "block", "handler", "place"
+    )
+
+
 def event_queryset(*, user) -> QuerySet[Event]:
-    """Every case the user may see, with what lists show joined in (no query per row)."""
-    scope = scope_for(user)
+    """``visible_events`` with what lists show of each row (its next clock and whose it is,
+    its 督办 card) annotated in: no query per row."""
     # A suspended clock (挂起) is not running: its due time moves when it resumes, so it
     # must not count down, nor turn red, on the lists meanwhile.
     next_clock = (
         _open_clocks().filter(event=OuterRef("pk"), paused_at__isnull=True).order_by("due_at")
     )
-    return (
-        Event.objects.filter(_visible(scope))
-        .select_related("category", "category__parent", "block", "handler", "place")
-        .annotate(
-            due_at=Subquery(next_clock.values("due_at")[:1]),
-            warn_at=Subquery(next_clock.values("warn_at")[:1]),
-            clock_kind=Subquery(next_clock.values("kind")[:1]),
-            # Whose clock it is, when it is a department's (events.responsibility.row_party).
-            clock_department=Subquery(
-                next_clock.annotate(
-                    who=Coalesce(
-                        NullIf("assignment__department__short_name", Value("")),
-                        "assignment__department__name",
-                    )
-                ).values("who")[:1]
-            ),
-            **strongest_open_card(OuterRef("pk")),  # 督办: every list shows a case's card
-        )
+    return visible_events(user=user).annotate(
+        due_at=Subquery(next_clock.values("due_at")[:1]),
+        warn_at=Subquery(next_clock.values("warn_at")[:1]),
+        clock_kind=Subquery(next_clock.values("kind")[:1]),
+        # Whose clock it is, when it is a department's (events.responsibility.row_party).
+        clock_department=Subquery(
+            next_clock.annotate(
+                who=Coalesce(
+                    NullIf("assignment__department__short_name", Value("")),
+                    "assignment__department__name",
+                )
+            ).values("who")[:1]
+        ),
+        **strongest_open_card(OuterRef("pk")),  # 督办: every list shows a case's card
     )
 
 
@@ -123,9 +126,11 @@ def event_timeline(*, event: Event) -> list[TimelineEntry]:
 
 def event_with_details(*, user, number: str) -> Event:
     """The case ``number`` as ``event_get`` finds it, with what the case page shows (photos,
-    clocks, parts) in the same read: one query for the case, not a second by its id."""
+    clocks, parts) in the same read: one query for the case, not a second by its id. The
+    page shows every clock, so it skips the lists' per-row annotations (their six subqueries
+    cost more to plan than to run)."""
     return (
-        event_queryset(user=user)
+        visible_events(user=user)
         .filter(number=number)
         .prefetch_related(
             "photos",
@@ -297,10 +302,28 @@ def deadline_board(*, user, now: datetime | None = None, horizon: timedelta = ti
             due_at__lte=now + horizon,
         )  # fmt: skip
         # What the board shows and events.responsibility.clock_party reads, nothing more:
-        # each table joined is milliseconds of PostgreSQL's planning at every read.
+        # each table joined is milliseconds of PostgreSQL's planning at every read, and
+        # each column loaded is Python's work on every one of up to 500 rows (no phone
+        # decrypted, no block boundary parsed).
         .select_related("event", "event__block", "assignment__department")
-        # No phone decrypted, no block boundary parsed per row.
-        .defer(*(f"event__{name}" for name in LIST_DEFERRED), "event__block__boundary")
+        .only(
+            "kind",
+            "due_at",
+            "warn_at",
+            "met_at",
+            "cancelled_at",
+            "paused_at",
+            "event",
+            "assignment",
+            "event__number",
+            "event__priority",
+            "event__status",
+            "event__handler_level",
+            "event__area_code",
+            "event__block__name",
+            "assignment__department__name",
+            "assignment__department__short_name",
+        )  # fmt: skip
         .order_by("due_at")
     )
     overdue, soon = [], []

@@ -508,6 +508,7 @@ def joint_group_for_area(area_code: str) -> JointGroup | None:
     The caller has already shown it may see the case."""
     return (
         JointGroup.objects.filter(area_code=area_code[:COMMUNITY_LEN])
+        .select_related("community")
         .prefetch_related(Prefetch("members", queryset=_members_in_order()))
         .first()
     )

@@ -14,7 +14,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
-from events.models import Priority, Status
+from events.models import ClockKind, Priority, Status
 from events.responsibility import clock_party, row_party
 from governance.privacy import mask_phones_in_text, phones_in_text
 
@@ -127,6 +127,33 @@ def clock_state(clock, now: datetime) -> str:
         '<span class="clock {}" data-due="{}" data-warn="{}">{}</span>',
         css, clock.due_at.isoformat(), warn, text,
     )  # fmt: skip
+
+
+@register.simple_tag
+def clock_row(clock, now: datetime) -> str:
+    """One clock of the deadline board, rendered here for the reason ``case_row`` is: the
+    board lists up to 500 clocks, and the template language spent most of the page's time
+    resolving each row's variables (issue 21)."""
+    owner = clock_party(clock)
+    event = clock.event
+    return format_html(
+        '<tr data-clock="{kind}"><td><a href="{url}">{number}</a> '
+        '<span class="chip colour-{priority}">{priority_label}</span></td>'
+        "<td>{kind_label}</td>"
+        '<td><strong class="owner" data-owner="{owner_kind}">{owner}</strong></td>'
+        "<td>{block}</td><td>{due} {state}</td></tr>",
+        kind=clock.kind,
+        url=reverse("events:detail", args=[event.number]),
+        number=event.number,
+        priority=event.priority,
+        priority_label=_choice_label(Priority, event.priority),
+        kind_label=_choice_label(ClockKind, clock.kind),
+        owner_kind=owner.kind,
+        owner=owner,
+        block=event.block.name,
+        due=formats.date_format(template_localtime(clock.due_at), "m-d H:i"),
+        state=clock_state(clock, now),
+    )
 
 
 @register.simple_tag

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import template
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from blocks.access import scope_for
+from governance import identity
 from liaison import selectors
 
 register = template.Library()
@@ -19,6 +24,11 @@ def liaison_nav(context) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
+    # The same on every page until the user's roster changes (governance/identity.py).
+    return dict(identity.remembered(user, "liaison_nav", partial(_nav_entries, user)))
+
+
+def _nav_entries(user) -> dict:
     scope = scope_for(user)
     cadre = selectors.cadre_of(user) is not None
     member = selectors.is_registered_member(user)
@@ -52,11 +62,20 @@ def liaison_tabs(context) -> dict:
     }
 
 
-@register.inclusion_tag("liaison/_joint_group_card.html")
-def joint_group_card(event) -> dict:
+@register.simple_tag
+def joint_group_card(event) -> str:
     """五者同责 (seed 004): every case of a community shows its five officials. The case
-    page has already checked that the viewer may see the case."""
-    return {"group": selectors.joint_group_for_area(event.area_code)}
+    page has already checked that the viewer may see the case. The card is the same on
+    every case of the community: rendered once per language until the roster changes
+    (governance/identity.py, issue 21)."""
+    community = event.area_code[: selectors.COMMUNITY_LEN]
+    return identity.remembered_for_everyone(
+        ("joint_group_card", community, get_language()),
+        lambda: render_to_string(
+            "liaison/_joint_group_card.html",
+            {"group": selectors.joint_group_for_area(community)},
+        ),
+    )
 
 
 VERBS = {

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 from django.db import connection
-from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -237,6 +236,7 @@ def test_queries_per_dashboard_do_not_grow_with_data(rolled, client, at_now):
             assert client.get(url).status_code == 200
         return len(captured)
 
+    queries()  # the first page of a session also reads who the leader is (remembered after)
     before = queries()
     w = rolled.world
     for i in range(12):
@@ -368,7 +368,9 @@ def test_a_large_report_is_built_by_a_worker_with_a_progress_bar(
     leader = rolled.world.leader
     client.force_login(leader)
     assert client.get(f"/dashboard/reports/{job.pk}/download/").status_code == 200
-    Posting.objects.filter(user=leader).update(ended_on=F("started_on"))  # next request sees it
+    for posting in Posting.objects.filter(user=leader):  # ended as the roster ends one:
+        posting.ended_on = posting.started_on  # the next request sees it
+        posting.save(update_fields=["ended_on"])
     assert client.get(f"/dashboard/reports/{job.pk}/download/").status_code == 404
     assert client.get(f"/dashboard/reports/{job.pk}/").status_code == 404
 
