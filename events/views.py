@@ -11,8 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -61,10 +64,18 @@ def _loggable_blocks(user):
 WORKBENCH_ROWS = 50
 
 
-def _queue_context(request: HttpRequest) -> dict:
-    # The version before the rows (governance/polls.py): the queue's next poll, sent with
-    # it, is answered 204 without a query until a case of the user's blocks changes (or
-    # their postings do).
+# How long a rendered queue is reused while its version holds: only its "… ago" texts age
+# (the countdowns tick in the browser, countdown.js; a clock's warning or breach bumps the
+# version like any change of the case).
+QUEUE_FRAGMENT_SECONDS = 60
+
+
+def _queue_html(request: HttpRequest) -> str:
+    """The governor's queue, rendered. The version is read before the rows (governance/
+    polls.py): the queue's next poll, sent with it, is answered 204 without a query until a
+    case of the user's blocks changes (or their postings do). Until then the rendered queue
+    is also kept, so the workbench reopened and the poll answered after a change elsewhere
+    in the district do not read and render the same rows again (issue 21)."""
     path = reverse("events:workbench_queue")
     codes = scope_for(request.user).codes_for(selectors.BLOCK_ROLES)
     current = polls.remember(
@@ -72,6 +83,17 @@ def _queue_context(request: HttpRequest) -> dict:
         path=path,
         topics=[polls.roster_topic(request.user.pk), *map(polls.area_topic, codes)],
     )
+    if not current:  # no versions (no Redis): nothing to key a copy by
+        return _render_queue(request, current, path)
+    key = f"queue:{request.user.pk}:{current}:{get_language()}"
+    html = cache.get(key)
+    if html is None:
+        html = _render_queue(request, current, path)
+        cache.set(key, html, QUEUE_FRAGMENT_SECONDS)
+    return mark_safe(html)  # our own template's output, as it was rendered
+
+
+def _render_queue(request: HttpRequest, current: str, path: str) -> str:
     queue = selectors.workbench_queue(user=request.user)
     rows = list(queue[:WORKBENCH_ROWS])
     total = len(rows) if len(rows) < WORKBENCH_ROWS else queue.count()
@@ -82,11 +104,12 @@ def _queue_context(request: HttpRequest) -> dict:
     mine, others = [], []
     for row in rows:  # one pass: `row not in mine` compared every pair of models
         (mine if row.owner and row.owner.kind == responsibility.BLOCK else others).append(row)
-    return {
+    context = {
         "queue": rows, "queue_mine": mine, "queue_others": others, "queue_total": total,
         "now": timezone.now(),
         "queue_poll_url": polls.poll_url(path, current), "poll_seconds": polls.interval(),
     }  # fmt: skip
+    return render_to_string("events/_queue.html", context)
 
 
 @login_required
@@ -103,7 +126,7 @@ def workbench(request: HttpRequest, form: EventLogForm | None = None, status: in
         {
             "form": form,
             "blocks": list(blocks[:200]),
-            **_queue_context(request),
+            "queue_html": _queue_html(request),
         },
         status=status,
     )
@@ -115,7 +138,7 @@ def workbench_queue(request: HttpRequest) -> HttpResponse:
     """htmx: the queue refreshes every 30 s, so new cases and yellow/red cards show up
     without a reload (DESIGN §4: visible within 30 s). An unchanged poll never gets here:
     the session middleware answers it 204 (governance/polls.py)."""
-    return render(request, "events/_queue.html", _queue_context(request))
+    return HttpResponse(_queue_html(request))
 
 
 @login_required

@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -275,3 +276,31 @@ def test_the_area_code_lengths_are_the_territorys():
     assert polls.area_topics("430302001001001") == [
         "area:", "area:430302", "area:430302001", "area:430302001001", "area:430302001001001",
     ]  # fmt: skip
+
+
+def test_the_workbench_reuses_its_rendered_queue_until_a_case_of_its_blocks_changes(world):
+    """The queue's rows are read and rendered once per version (events.views._queue_html):
+    the workbench opened again reads no case; a new case of the block shows at once; a case
+    elsewhere in the district leaves the copy in use."""
+    client = signed_in(world.governor)
+    first = services.event_log(
+        actor=None, block=world.block, category=world.category, description="楼道堆物"
+    )
+    assert first.number in client.get("/events/workbench/").content.decode()
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get("/events/workbench/").content.decode()
+    assert first.number in again
+    assert not [q for q in captured if '"events_event"' in q["sql"]]
+    services.event_log(actor=None, block=world.far_block, category=world.category,
+                       description="别处的案件")  # fmt: skip
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/events/workbench/")
+    assert not [q for q in captured if '"events_event"' in q["sql"]]
+    second = services.event_log(
+        actor=None, block=world.block, category=world.category, description="路灯不亮"
+    )
+    html = client.get("/events/workbench/").content.decode()
+    assert first.number in html and second.number in html
+    # In English too: a copy is kept per language.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "My blocks' open cases" in client.get("/events/workbench/").content.decode()
