@@ -280,7 +280,10 @@ def _strongest_first() -> Case:
 
 
 def open_supervisions(*, event: Event) -> list[Supervision]:
-    """The case's open cards, red ones first, for its page and the API."""
+    """The case's open cards, red ones first, for its page and the API. A case no longer
+    open has none (its cards ended with it, ``case_ended``): no query."""
+    if not event.is_open:
+        return []
     return list(open_supervisions_queryset().filter(event=event))
 
 

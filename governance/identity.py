@@ -9,8 +9,8 @@ times a year per person.
 So each web process remembers those answers per user, keyed by one change version in Redis
 (``identities``, governance/polls.py) that every save or delete of a posting, a department
 membership, an area, a joint-group member, a cadre or a party member bumps — at once *and*
-again when the writing transaction commits, so that an answer computed from the old rows
-between the two is dropped too. One MGET per request (which the page pays once, ~0.1 ms)
+again when the writing transaction commits (``polls.bump``), so that an answer computed from
+the old rows between the two is dropped too. One MGET per request (which the page pays once, ~0.1 ms)
 replaces the five queries. The memo is also dropped after ``TTL`` seconds, whatever happens,
 so a change made behind the ORM's back (a bulk insert) lives at most that long. Without
 Redis (the SQLite demo) nothing is remembered: every request reads the rows, as before.
@@ -24,10 +24,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
 from typing import TypeVar
-
-from django.db import transaction
 
 from governance import polls
 
@@ -45,12 +42,7 @@ _UNREAD = object()
 
 def changed(**_signal_kwargs) -> None:
     """A roster fact changed: forget every remembered answer (a signal receiver)."""
-    client = polls._client()
-    if client is None:
-        return
-    polls._increment([TOPIC])  # now: requests from here on recompute
-    # …and once the write is visible: an answer computed meanwhile from the old rows dies.
-    transaction.on_commit(partial(polls._increment, [TOPIC]), robust=True)
+    polls.bump([TOPIC])  # now, and again once the write is visible (governance/polls.py)
 
 
 def remembered(user, name: str, compute: Callable[[], T]) -> T:

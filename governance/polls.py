@@ -10,8 +10,11 @@ So each thing a poll shows has a *topic* with a change version in Redis:
   watch a block, a community, a street, a district or — ``area:`` — everything);
 - ``roster:<user id>``: the user's postings (their queue is the set of their blocks).
 
-``bump(topics)`` increments the versions when the writing transaction commits (never for a
-write that rolled back, never before the write is visible). A poll view that answers content
+``bump(topics)`` increments the versions at once *and* again when the writing transaction
+commits: the second increment is what makes a change visible to polls (an answer computed
+between the two, from the rows as they were, is dropped by it); the first one makes the
+change show to reads inside the writing transaction itself, and costs at worst one
+needless re-render when the write rolls back. A poll view that answers content
 first reads the versions of its topics (``remember``: one MGET), then the data, and puts the
 version in the poll's own address (``?v=…``, see ``poll_url``); the topics go into the
 session. The next poll is answered by ``governance.security.SessionPolicyMiddleware`` from
@@ -95,10 +98,14 @@ def _key(name: str) -> str:
 
 
 def bump(topics: Iterable[str]) -> None:
-    """Increment the versions of ``topics`` once the current transaction commits (at once
-    outside a transaction). A Redis error is logged, never raised into the write."""
+    """Increment the versions of ``topics`` now and once the current transaction commits
+    (see above). A Redis error is logged, never raised into the write."""
     names = list(dict.fromkeys(topics))
     if names and _client() is not None:
+        try:
+            _increment(names)
+        except Exception:  # noqa: BLE001 - the write goes on; its commit bumps again
+            logger.warning("poll versions not bumped", exc_info=True)
         transaction.on_commit(partial(_increment, names), robust=True)
 
 
