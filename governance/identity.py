@@ -45,21 +45,29 @@ def changed(**_signal_kwargs) -> None:
     polls.bump([TOPIC])  # now, and again once the write is visible (governance/polls.py)
 
 
-def remembered(user, name: str, compute: Callable[[], T]) -> T:
-    """``compute()``'s answer for ``user``, remembered while their roster is unchanged."""
+def _version(user) -> str | None:
+    """The roster's version, read once per request: the request's user object lives as
+    long as the request does."""
     version = getattr(user, "_identity_version", _UNREAD)
-    if version is _UNREAD:  # once per request: the user object lives as long as it does
+    if version is _UNREAD:
         version = polls.version([TOPIC], start=True)
         user._identity_version = version
+    return version
+
+
+def remembered(user, name: str, compute: Callable[[], T]) -> T:
+    """``compute()``'s answer for ``user``, remembered while their roster is unchanged."""
+    version = _version(user)
     if version is None:
         return compute()
     return _remember((user.pk, bool(user.is_superuser), name, version), compute)
 
 
-def remembered_for_everyone(key: tuple, compute: Callable[[], T]) -> T:
+def remembered_for_everyone(user, key: tuple, compute: Callable[[], T]) -> T:
     """``compute()``'s answer for anybody (e.g. a community's five officials, rendered),
-    remembered while the roster is unchanged. Costs one MGET per call."""
-    version = polls.version([TOPIC], start=True)
+    remembered while the roster is unchanged; ``user`` is who asks now (the version is
+    read once per request)."""
+    version = _version(user)
     if version is None:
         return compute()
     return _remember(("*", *key, version), compute)

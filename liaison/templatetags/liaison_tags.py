@@ -62,14 +62,15 @@ def liaison_tabs(context) -> dict:
     }
 
 
-@register.simple_tag
-def joint_group_card(event) -> str:
+@register.simple_tag(takes_context=True)
+def joint_group_card(context, event) -> str:
     """五者同责 (seed 004): every case of a community shows its five officials. The case
     page has already checked that the viewer may see the case. The card is the same on
     every case of the community: rendered once per language until the roster changes
     (governance/identity.py, issue 21)."""
     community = event.area_code[: selectors.COMMUNITY_LEN]
     return identity.remembered_for_everyone(
+        context["request"].user,
         ("joint_group_card", community, get_language()),
         lambda: render_to_string(
             "liaison/_joint_group_card.html",
