@@ -304,3 +304,64 @@ class ReportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(self.done_steps * 100 / self.steps) if self.steps else 0
+
+
+class RollupRebuild(models.Model):
+    """A full rebuild of an area's summary rows (``rollup.rebuild``), run by the worker one
+    chunk (a community) per task; the administrators' page polls its progress bar."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("rebuilding")
+        DONE = "done", _("completed")
+        FAILED = "failed", _("failed")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    area_code = models.CharField(_("area"), max_length=21, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("started by"),
+    )  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    # The chunks (community codes) fixed when the job is queued, done in this order.
+    chunks = models.JSONField(default=list)
+    done_chunks = models.PositiveIntegerField(default=0)
+    rows = models.PositiveBigIntegerField(_("rows written"), default=0)
+    error = models.CharField(_("what went wrong"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Touched by every chunk: an active job nobody touched for long was abandoned.
+    touched_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        db_table = "governance_rolluprebuild"
+        verbose_name = _("summary rebuild")
+        verbose_name_plural = _("summary rebuilds")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.area_code or '*'} {self.status} {self.done_chunks}/{self.total_chunks}"
+
+    @property
+    def total_chunks(self) -> int:
+        return len(self.chunks) + 1  # the last step re-sums the areas above the chunks
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done_chunks * 100 / self.total_chunks)
+
+    @property
+    def seconds(self) -> int | None:
+        if self.started_at is None:
+            return None
+        return int(((self.finished_at or timezone.now()) - self.started_at).total_seconds())

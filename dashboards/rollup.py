@@ -8,13 +8,16 @@ street, district; day and month). A clock falling due changes the "overdue" coun
 transition at all, so a block-day also comes up again when its ``next_due_at`` passes.
 
 Recomputing a row from its cases (never adding deltas) makes a run idempotent: running it
-twice, or after a crash, gives the same rows.
+twice, or after a crash, gives the same rows. The full rebuild (``rebuild``) recomputes an
+area's rows chunk by chunk, each chunk a short transaction of its own; the administrators'
+page runs the same steps in the worker (``rebuild_step``, ``dashboards.rebuild``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
@@ -24,7 +27,8 @@ from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Substr, TruncDate, TruncMonth
 from django.utils import timezone
 
-from dashboards.models import DirtyCell, RollupState, StatCell
+from blocks.models import Area
+from dashboards.models import DirtyCell, RollupRebuild, RollupState, StatCell
 from events.models import Deadline, Event
 from events.stats import (
     COUNT_NAMES,
@@ -86,6 +90,21 @@ def _row(code: str, grain: str, bucket: date, dim: str, key, counts: dict) -> St
     )  # fmt: skip
 
 
+def _next_due(events, *, now: datetime):
+    """When a running clock of an open case of ``events`` next falls due, per block-day
+    (``code``, ``day``, ``next_due``): then the row's "overdue" changes with no transition."""
+    return (
+        Deadline.objects.filter(
+            event__in=events.filter(status__in=OPEN).values("pk"),
+            met_at__isnull=True, cancelled_at__isnull=True, paused_at__isnull=True,
+            due_at__gt=now,
+        )
+        .annotate(code=Substr("event__area_code", 1, 21), day=_local_day("event__created_at"))
+        .values("code", "day")
+        .annotate(next_due=Min("due_at"))
+    )  # fmt: skip
+
+
 def block_rows(events, *, now: datetime) -> list[StatCell]:
     """The block-day rows (every dimension) of ``events``, computed from the cases."""
     rows: list[StatCell] = []
@@ -97,20 +116,7 @@ def block_rows(events, *, now: datetime) -> list[StatCell]:
     by = ["event__area_code", ("day", _local_day("event__created_at")), "department_id"]
     for r in grouped_department_counts(parts_of(events), by=by):
         rows.append(_row(r["event__area_code"], "d", r["day"], "department", r["department_id"], r))
-    # When a running clock of an open case next falls due, the row's "overdue" changes.
-    due = (
-        Deadline.objects.filter(
-            event__in=events.filter(status__in=OPEN).values("pk"),
-            met_at__isnull=True,
-            cancelled_at__isnull=True,
-            paused_at__isnull=True,
-            due_at__gt=now,
-        )
-        .annotate(code=Substr("event__area_code", 1, 21), day=_local_day("event__created_at"))
-        .values("code", "day")
-        .annotate(next_due=Min("due_at"))
-    )
-    next_due = {(r["code"], r["day"]): r["next_due"] for r in due}
+    next_due = {(r["code"], r["day"]): r["next_due"] for r in _next_due(events, now=now)}
     for row in rows:
         if row.dim == "":
             row.next_due_at = next_due.get((row.area_code, row.bucket))
@@ -119,22 +125,6 @@ def block_rows(events, *, now: datetime) -> list[StatCell]:
 
 def _sums() -> dict:
     return {n: Sum(n) for n in COUNT_NAMES}
-
-
-def _summed_rows(source, *, code_expr, grain: str, bucket_field: str) -> list[StatCell]:
-    rows = source.annotate(code=code_expr).values("code", bucket_field, "dim", "key")
-    return [
-        _row(r["code"], grain, r[bucket_field], r["dim"], r["key"], r)
-        for r in rows.annotate(**_sums())
-    ]
-
-
-def _month_rows(source) -> list[StatCell]:
-    rows = source.annotate(month=TruncMonth("bucket")).values("area_code", "month", "dim", "key")
-    return [
-        _row(r["area_code"], "m", r["month"], r["dim"], r["key"], r)
-        for r in rows.annotate(**_sums())
-    ]
 
 
 def _replace(rows: list[StatCell], keys: Q) -> None:
@@ -248,40 +238,229 @@ def recompute(pairs: set[tuple[str, date]], *, now: datetime) -> int:
     return written
 
 
-def rebuild(*, now: datetime | None = None, area_code: str = "") -> int:
-    """Recompute every row from the cases (after a bulk load, or to check the increments)."""
+# --- The full rebuild (after a bulk load, which writes no change marks, or to check the
+# increments): chunk by chunk, each chunk one short transaction.
+#
+# A chunk is one community: its blocks' rows, computed from their cases, and its own rows,
+# their sums. Why a community: it is the smallest area whose rows are all sums of rows
+# the chunk itself writes, so each chunk switches a whole community from old to new at
+# once; and it is small (a district has dozens, a street's 125 k cases at 1 M would be a
+# transaction of half a minute, a community's is seconds, and at 10 M still well inside a
+# task's time limit), so the progress bar moves and the incremental roll-up, which skips
+# while a chunk holds its lock, runs again between two chunks. A month or a block range
+# would also be short, but then a community's rows would be half old and half new.
+#
+# The last step re-sums the streets and districts (the area's own rows, those between it
+# and its communities, and those above it) from their children, day and month.
+#
+# What a reader sees meanwhile (MVCC: no read ever waits for a chunk): every area either
+# fully as before or fully rebuilt, never a gap. A community and its blocks change together
+# when their chunk commits; a street or district keeps its old rows (the sums of its
+# children's old rows) until the last step commits. So a district's totals and its streets
+# stay as they were until the end, while its map of blocks turns new community by
+# community. A rebuild that finds the summary already right changes no number at all.
+CHUNK_LENGTH = 12  # a community's code
+
+
+def rebuild_chunks(area_code: str = "") -> list[str]:
+    """The chunks of a rebuild of ``area_code``, in order: the communities under it (those
+    of the territory, and any that still has summary rows), or the area itself when it is
+    a community or a block."""
+    if len(area_code) >= CHUNK_LENGTH:
+        return [area_code[:15]]
+    communities = set(
+        Area.objects.filter(level=Area.Level.COMMUNITY, code__startswith=area_code).values_list(
+            "code", flat=True
+        )
+    )
+    communities |= set(
+        StatCell.objects.filter(
+            level="block", dim="", grain="m", area_code__startswith=area_code
+        ).values_list("parent_code", flat=True).distinct()
+    )  # fmt: skip
+    return sorted(communities)
+
+
+def _under(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, also said as a range: a plain b-tree index serves
+    a range under any collation, a LIKE only under "C" (the database's is C.UTF-8)."""
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__startswith": prefix, f"{field}__gte": prefix, f"{field}__lt": after})
+
+
+@contextmanager
+def _rebuild_step():
+    """One step of a rebuild: one transaction, holding the roll-up's lock (the incremental
+    roll-up skips while a step runs and catches up between two), in REPEATABLE READ: every
+    statement of the step sees the cases as of its first, so the block rows, their sums and
+    the marks the step deletes agree. The lock is taken before the transaction starts, so
+    the snapshot already holds whatever the roll-up wrote before it let go."""
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            yield
+        return
+    outermost = not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+    try:
+        with transaction.atomic():
+            if outermost:  # inside a caller's transaction the caller's snapshot rules
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+class _Refused(Exception):
+    """The caller's ``record`` refused the step (a job's step already done): roll back."""
+
+
+def _recorded(record, written: int) -> None:
+    if record is not None and not record(written):
+        raise _Refused
+
+
+def rebuild_chunk(prefix: str, *, now: datetime | None = None, record=None) -> int | None:
+    """Recompute one chunk (a community, or a single block) from its cases; returns the
+    rows written. ``record(rows)`` runs last in the same transaction (a job counts the
+    chunk done there); when it returns False nothing is written and None is returned."""
     now = now or timezone.now()
-    with transaction.atomic():
-        _lock(wait=True)
-        StatCell.objects.filter(area_code__startswith=area_code).delete()
-        events = Event.objects.filter(area_code__startswith=area_code)
-        if connection.vendor == "postgresql":
-            _rebuild_in_sql(events, area_code=area_code, now=now)
-        else:
-            _rebuild_in_python(events, area_code=area_code, now=now)
-        DirtyCell.objects.filter(area_code__startswith=area_code).delete()
-        written = StatCell.objects.filter(area_code__startswith=area_code).count()
-        _finished(now, written)
+    community = prefix[:CHUNK_LENGTH]
+    # The chunk's block rows, said so that an index leads (the planner's counts of a table
+    # a rebuild just refilled are stale): a community's are the rows it is the parent of.
+    blocks = Q(area_code=prefix) if len(prefix) > CHUNK_LENGTH else Q(parent_code=prefix)
+    try:
+        with _rebuild_step():
+            # The marks first: a change committed after this read is in neither the rows
+            # below nor these marks, so its mark stays for the roll-up (never lost).
+            marks = list(
+                DirtyCell.objects.filter(_under("area_code", prefix)).values_list("pk", flat=True)
+            )
+            StatCell.objects.filter(blocks).delete()
+            events = Event.objects.filter(_under("area_code", prefix))
+            written = _insert_block_rows(events, now=now, community=community)
+            own = Q(area_code=community)
+            written += _replace_with_sums(
+                StatCell.objects.filter(blocks, grain="d"), keys=Q(blocks, grain="m"),
+                code_expr=F("area_code"), bucket_expr=TruncMonth("bucket"), grain="m", length=15,
+            )  # fmt: skip
+            written += _replace_with_sums(
+                StatCell.objects.filter(grain="d", parent_code=community),
+                keys=Q(own, grain="d"), code_expr=F("parent_code"), bucket_expr=F("bucket"),
+                grain="d", length=CHUNK_LENGTH,
+            )  # fmt: skip
+            written += _replace_with_sums(
+                StatCell.objects.filter(own, grain="d"), keys=Q(own, grain="m"),
+                code_expr=F("area_code"), bucket_expr=TruncMonth("bucket"), grain="m",
+                length=CHUNK_LENGTH,
+            )  # fmt: skip
+            DirtyCell.objects.filter(pk__in=marks).delete()
+            _recorded(record, written)
+    except _Refused:
+        return None
     return written
 
 
-def _rebuild_in_python(events, *, area_code: str, now: datetime) -> None:
-    StatCell.objects.bulk_create(block_rows(events, now=now), batch_size=5000)
-    for _level, length in LEVELS[:-1][::-1]:
-        source = StatCell.objects.filter(level="block", grain="d", area_code__startswith=area_code)
-        rows = _summed_rows(
-            source, code_expr=Substr("area_code", 1, length), grain="d", bucket_field="bucket"
-        )
+def rebuild_upper(area_code: str = "", *, now: datetime | None = None, record=None) -> int | None:
+    """The last step of a rebuild: the streets' and districts' rows under ``area_code``,
+    and those of the street and district it lies in, re-summed from their children's."""
+    now = now or timezone.now()
+    written = 0
+    try:
+        with _rebuild_step():
+            for length, child in ((9, "community"), (6, "street")):
+                level = LEVEL_OF_LENGTH[length]
+                if len(area_code) >= length:
+                    codes = Q(level=level, area_code=area_code[:length])
+                    children = Q(level=child, parent_code=area_code[:length])
+                else:
+                    codes = Q(level=level, area_code__startswith=area_code)
+                    children = Q(level=child, parent_code__startswith=area_code)
+                written += _replace_with_sums(
+                    StatCell.objects.filter(children, grain="d"), keys=Q(codes, grain="d"),
+                    code_expr=F("parent_code"), bucket_expr=F("bucket"), grain="d", length=length,
+                )  # fmt: skip
+                written += _replace_with_sums(
+                    StatCell.objects.filter(codes, grain="d"), keys=Q(codes, grain="m"),
+                    code_expr=F("area_code"), bucket_expr=TruncMonth("bucket"), grain="m",
+                    length=length,
+                )  # fmt: skip
+            _finished(now, written)
+            _recorded(record, written)
+            if connection.vendor == "postgresql":
+                # A rebuild rewrites the table: the planner's counts would stay those of before
+                # until autovacuum catches up, and readers' plans with them (seconds, not ms).
+                with connection.cursor() as cursor:
+                    cursor.execute(f"ANALYZE {_TABLE}")
+    except _Refused:
+        return None
+    return written
+
+
+def rebuild(*, now: datetime | None = None, area_code: str = "", progress=None) -> int:
+    """Recompute every row under ``area_code`` from the cases, chunk by chunk, inline;
+    ``progress(done, total)`` is told after each step. Returns the rows written. (The
+    administrators' page runs the same steps in the worker: ``dashboards.rebuild``.)"""
+    chunks = rebuild_chunks(area_code)
+    total = len(chunks) + 1
+    written = 0
+    for done, prefix in enumerate(chunks, 1):
+        written += rebuild_chunk(prefix, now=now)
+        if progress:
+            progress(done, total)
+    written += rebuild_upper(area_code, now=now)
+    if progress:
+        progress(total, total)
+    return written
+
+
+def _insert_block_rows(events, *, now: datetime, community: str) -> int:
+    """Write the block-day rows (every dimension) of ``events``, cases of ``community``; in
+    the database on PostgreSQL (a million cases would take minutes as Python objects)."""
+    if connection.vendor != "postgresql":
+        rows = block_rows(events, now=now)
         StatCell.objects.bulk_create(rows, batch_size=5000)
-    months = _month_rows(StatCell.objects.filter(grain="d", area_code__startswith=area_code))
-    StatCell.objects.bulk_create(months, batch_size=5000)
+        return len(rows)
+    from events.stats import (
+        count_expressions,
+        department_expressions,
+        grouped_department_queryset,
+        grouped_event_queryset,
+    )
+
+    written = 0
+    event_names = set(count_expressions(now))
+    for dim, field in DIMS.items():
+        by = ["area_code", ("day", _local_day("created_at"))] + ([field] if field else [])
+        cases = events.filter(DIM_CASES[dim]) if dim in DIM_CASES else events
+        qs = grouped_event_queryset(cases, by=by, now=now)
+        written += _insert_select(
+            qs, names=event_names, code="area_code", day="day", key=field, dim=dim
+        )
+    by = [("code", Substr("event__area_code", 1, 21)), ("day", _local_day("event__created_at")),
+          "department_id"]  # fmt: skip
+    qs = grouped_department_queryset(parts_of(events), by=by)
+    written += _insert_select(qs, names=set(department_expressions()), code="code", day="day",
+                              key="department_id", dim="department")  # fmt: skip
+    sql, params = _next_due(events, now=now).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} AS s SET next_due_at = d.next_due FROM ({sql}) d "
+            "WHERE s.level = 'block' AND s.grain = 'd' AND s.dim = '' "
+            # The community's rows only: else the join may walk every block row of the table.
+            "AND s.parent_code = %s AND s.area_code = d.code AND s.bucket = d.day",
+            [*params, community],
+        )
+    return written
 
 
 _TABLE = StatCell._meta.db_table
 _KEYS = ("area_code", "level", "parent_code", "grain", "bucket", "dim", "key")
 
 
-def _insert_select(qs, *, names, code: str, day: str, key: str | None, dim: str) -> None:
+def _insert_select(qs, *, names, code: str, day: str, key: str | None, dim: str) -> int:
     """INSERT the block-day rows of a grouped queryset, in the database (a million cases
     would take minutes as Python objects)."""
     sql, params = qs.query.sql_with_params()
@@ -303,77 +482,14 @@ def _insert_select(qs, *, names, code: str, day: str, key: str | None, dim: str)
         cursor.execute(
             f"INSERT INTO {_TABLE} ({columns}) SELECT {values} FROM ({sql}) sub", [dim, *params]
         )
+        return cursor.rowcount
 
 
-def _rebuild_in_sql(events, *, area_code: str, now: datetime) -> None:
-    from events.stats import (
-        count_expressions,
-        department_expressions,
-        grouped_department_queryset,
-        grouped_event_queryset,
-    )
-
-    event_names = set(count_expressions(now))
-    for dim, field in DIMS.items():
-        by = ["area_code", ("day", _local_day("created_at"))] + ([field] if field else [])
-        cases = events.filter(DIM_CASES[dim]) if dim in DIM_CASES else events
-        qs = grouped_event_queryset(cases, by=by, now=now)
-        _insert_select(qs, names=event_names, code="area_code", day="day", key=field, dim=dim)
-    by = [("code", Substr("event__area_code", 1, 21)), ("day", _local_day("event__created_at")),
-          "department_id"]  # fmt: skip
-    qs = grouped_department_queryset(parts_of(events), by=by)
-    _insert_select(qs, names=set(department_expressions()), code="code", day="day",
-                   key="department_id", dim="department")  # fmt: skip
-    sums = ", ".join(f'SUM("{n}")' for n in COUNT_NAMES)
-    columns = ", ".join(f'"{c}"' for c in (*_KEYS, *COUNT_NAMES))
-    with connection.cursor() as cursor:
-        for level, length in LEVELS[:-1]:
-            parent = max([n for _l, n in LEVELS if n < length], default=0)
-            names = ", ".join(f'"{n}"' for n in COUNT_NAMES)
-            cursor.execute(
-                f"INSERT INTO {_TABLE} ({columns}) SELECT code, %s, substr(code, 1, {parent}), "
-                f"'d', bucket, dim, key, {names} FROM (SELECT substr(area_code, 1, {length}) "
-                f"AS code, bucket, dim, key, "
-                + ", ".join(f'SUM("{n}") AS "{n}"' for n in COUNT_NAMES)
-                + f" FROM {_TABLE} WHERE level = 'block' AND grain = 'd' AND area_code LIKE %s "
-                f"GROUP BY substr(area_code, 1, {length}), bucket, dim, key) g",
-                [level, area_code + "%"],
-            )
-        cursor.execute(
-            f"INSERT INTO {_TABLE} ({columns}) SELECT area_code, level, parent_code, 'm', "
-            f"date_trunc('month', bucket)::date, dim, key, {sums} FROM {_TABLE} "
-            "WHERE grain = 'd' AND area_code LIKE %s "
-            "GROUP BY area_code, level, parent_code, date_trunc('month', bucket), dim, key",
-            [area_code + "%"],
-        )
-    # When each block-day's next running clock of an open case falls due.
-    due = (
-        Deadline.objects.filter(
-            event__in=events.filter(status__in=OPEN).values("pk"),
-            met_at__isnull=True, cancelled_at__isnull=True, paused_at__isnull=True,
-            due_at__gt=now,
-        )
-        .annotate(code=Substr("event__area_code", 1, 21), day=_local_day("event__created_at"))
-        .values("code", "day")
-        .annotate(next_due=Min("due_at"))
-    )  # fmt: skip
-    sql, params = due.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_TABLE} AS s SET next_due_at = d.next_due FROM ({sql}) d "
-            "WHERE s.level = 'block' AND s.grain = 'd' AND s.dim = '' "
-            "AND s.area_code = d.code AND s.bucket = d.day",
-            params,
-        )
-
-
-def _lock(*, wait: bool) -> bool:
+def _try_lock() -> bool:
+    """The roll-up's lock for this transaction, if free (a rebuild's step holds it too)."""
     if connection.vendor != "postgresql":
         return True
     with connection.cursor() as cursor:
-        if wait:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-            return True
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
         return bool(cursor.fetchone()[0])
 
@@ -390,7 +506,7 @@ def rollup(*, now: datetime | None = None, limit: int = 20_000) -> dict[str, int
     leaves (an advisory lock), and a crash rolls the claims back."""
     now = now or timezone.now()
     with transaction.atomic():
-        if not _lock(wait=False):
+        if not _try_lock():
             return {"skipped": 1}
         claimed = DirtyCell.objects.order_by("pk")
         if connection.vendor == "postgresql":
@@ -417,3 +533,43 @@ def as_of() -> datetime | None:
 
 def mark_changed(*, area_code: str, created_at: datetime) -> None:
     DirtyCell.objects.create(area_code=area_code, day=timezone.localdate(created_at))
+
+
+def rebuild_step(job_id: int, step: int) -> int | None:
+    """Run step ``step`` of the rebuild job ``job_id`` (a ``RollupRebuild``): chunk
+    ``step``, or the last step after the chunks. Returns the next step to queue, or None
+    when the job is done, failed, or this step was already done (a task delivered twice:
+    the step counts only where the job still waits for it, in the step's transaction)."""
+    job = RollupRebuild.objects.filter(
+        pk=job_id, status__in=RollupRebuild.ACTIVE, done_chunks=step
+    ).first()
+    if job is None:
+        return None
+    now = timezone.now()
+    mine = RollupRebuild.objects.filter(pk=job.pk, status__in=RollupRebuild.ACTIVE)
+    mine.filter(started_at__isnull=True).update(started_at=now)
+    mine.update(status=RollupRebuild.Status.RUNNING, touched_at=now)
+    last = step >= len(job.chunks)
+
+    def record(rows: int) -> bool:
+        at = timezone.now()
+        done = {"status": RollupRebuild.Status.DONE, "finished_at": at} if last else {}
+        return bool(
+            mine.filter(done_chunks=step).update(
+                done_chunks=step + 1, rows=F("rows") + rows, touched_at=at, **done
+            )
+        )
+
+    try:
+        if last:
+            written = rebuild_upper(job.area_code, now=now, record=record)
+        else:
+            written = rebuild_chunk(job.chunks[step], now=now, record=record)
+    except Exception as error:
+        mine.update(
+            status=RollupRebuild.Status.FAILED, finished_at=timezone.now(), error=str(error)[:300]
+        )
+        raise
+    if written is None or last:
+        return None
+    return step + 1

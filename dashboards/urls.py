@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import views
+from dashboards import rebuild, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:code>/data.json", views.dashboard_data, name="data"),
     path("<str:code>/report/", views.monthly_report, name="report"),
     path("<str:code>/report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("<str:code>/rebuild/", rebuild.rebuild_page, name="rebuild"),
 ]

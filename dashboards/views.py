@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dashboards import board, evaluations, reports, tasks
+from dashboards import board, evaluations, rebuild, reports, tasks
 from dashboards.models import ReportJob
 from dashboards.selectors import LATEST_DAY, PERIODS, period_for, visible_area
 from governance.audit import audit
@@ -56,6 +56,9 @@ def _context(request: HttpRequest, code: str | None) -> dict:
         "data_url": reverse("dashboard:data", kwargs={"code": area.code})
         + "?"
         + request.GET.urlencode(),
+        # The area's administrators may rebuild its summary rows (dashboards/rebuild.py).
+        "may_rebuild": area.level in rebuild.LEVELS
+        and rebuild.may_rebuild(request.user, area.code),
     }
 
 

@@ -84,6 +84,14 @@ MORE: dict[str, Entry] = {
     "dashboard:report_download": Entry(
         get=frozenset({GOV}), params={"pk": lambda w: w.more.report_job.pk}
     ),
+    # 重建汇总 (issue 21): system and district administrators (of the personas, the superuser).
+    "dashboard:rebuild": Entry(
+        get=frozenset({ADMIN}),
+        post=frozenset({ADMIN}),
+        audited=POSTED,
+        params={"code": lambda w: w.district.code},
+        body=lambda w: {},
+    ),
     # 双向评价: a page for everyone signed in (empty but for a street's desk and a
     # department that worked together this month); a score is given by the street's desk
     # for its street (the body), or by the department for itself.
