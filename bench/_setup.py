@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -47,6 +49,84 @@ def database_url() -> str:
     if main.startswith(("postgres://", "postgresql://")):
         return main.split("?", 1)[0] + "_bench"
     return DEFAULT_URL
+
+
+def fresh_database(kind: str) -> str:
+    """The URL of the scenario ``kind``'s own database (``BENCH_<KIND>_DATABASE_URL``, else
+    ``<bench database>_<kind>``), dropped first so that runs compare (unless
+    ``BENCH_<KIND>_REUSE=1``: kept while investigating)."""
+    prefix = f"BENCH_{kind.upper()}_"
+    url = os.environ.get(prefix + "DATABASE_URL") or database_url().split("?", 1)[0] + f"_{kind}"
+    import psycopg
+
+    name, admin_url = url.rsplit("/", 1)[1], url.rsplit("/", 1)[0] + "/postgres"
+    if os.environ.get(prefix + "REUSE") != "1":
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return url
+
+
+def demo_staff() -> dict[str, list[str]]:
+    """Usernames of the demo district's own people by the work the load benchmarks give
+    them: each block's governor (a queue of their own), the streets' dispatch desks, the
+    departments' officers and the district's leaders."""
+    from blocks.models import Area, DepartmentMember, Posting
+
+    def posted(role: str, level: str) -> list[str]:
+        rows = Posting.objects.filter(
+            role=role, ended_on__isnull=True, area__level=level, area__closed_on__isnull=True
+        ).order_by("area__code", "pk")
+        return list(dict.fromkeys(rows.values_list("user__username", flat=True)))
+
+    return {
+        "governor": posted(Posting.Role.GOVERNOR, Area.Level.BLOCK),
+        "dispatcher": posted(Posting.Role.DISPATCHER, Area.Level.STREET),
+        "officer": list(
+            dict.fromkeys(
+                DepartmentMember.objects.filter(ended_on__isnull=True)
+                .order_by("department__code", "pk")
+                .values_list("user__username", flat=True)
+            )
+        ),
+        "leader": posted(Posting.Role.LEADER, Area.Level.DISTRICT),
+    }
+
+
+def serve_benchsite(port: int, env: dict, *args: str, log=None) -> subprocess.Popen:
+    """gunicorn with the production config (deploy/gunicorn.conf.py, ``args`` on top) serving
+    bench/benchsite.py on ``port``, in a process group of its own (for CpuMeter and
+    stop_server), once it answers. Exits if it does not start, or if what answered was
+    another server left on the port."""
+    import requests
+
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "benchsite",
+         "--config", str(ROOT / "deploy/gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+         "--no-control-socket", "--access-logfile", "/dev/null", *args],
+        cwd=ROOT / "bench", stdout=log, stderr=log, start_new_session=True,
+        env={**env, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+             "DJANGO_SETTINGS_MODULE": "benchsite"},
+    )  # fmt: skip
+    for _ in range(120):
+        if server.poll() is not None:
+            break
+        try:
+            requests.get(f"http://127.0.0.1:{port}/login/", timeout=10)
+            break
+        except requests.RequestException:
+            time.sleep(0.5)
+    if server.poll() is not None:
+        sys.exit(f"gunicorn exited ({server.returncode}): is port {port} in use?")
+    return server
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
 
 
 def report(name: str, figures: dict) -> None:

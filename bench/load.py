@@ -21,24 +21,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _setup import RESULTS, ROOT, CpuMeter, database_url, report, setup_django
+from _setup import RESULTS, ROOT, CpuMeter, demo_staff, fresh_database, report, setup_django
 
 LEVELS = [20, 100, 200]
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "40"))
 SPAWN_RATE = float(os.environ.get("BENCH_LOAD_SPAWN_RATE", "2"))
 PORT = int(os.environ.get("BENCH_LOAD_PORT", "8013"))
 BIN = Path(sys.executable).parent
-
-
-def fresh_database() -> str:
-    url = os.environ.get("BENCH_LOAD_DATABASE_URL") or database_url().split("?", 1)[0] + "_load"
-    import psycopg
-
-    name, admin_url = url.rsplit("/", 1)[1], url.rsplit("/", 1)[0] + "/postgres"
-    if os.environ.get("BENCH_LOAD_REUSE") != "1":  # keep it while investigating
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return url
 
 
 def demo_accounts(password: str) -> dict[str, list[str]]:
@@ -49,26 +38,7 @@ def demo_accounts(password: str) -> dict[str, list[str]]:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
-    from blocks.models import Area, DepartmentMember, Posting
-
-    def posted(role: str, level: str) -> list[str]:
-        rows = Posting.objects.filter(
-            role=role, ended_on__isnull=True, area__level=level, area__closed_on__isnull=True
-        ).order_by("area__code", "pk")
-        return list(dict.fromkeys(rows.values_list("user__username", flat=True)))
-
-    accounts = {
-        "governor": posted(Posting.Role.GOVERNOR, Area.Level.BLOCK),
-        "dispatcher": posted(Posting.Role.DISPATCHER, Area.Level.STREET),
-        "officer": list(
-            dict.fromkeys(
-                DepartmentMember.objects.filter(ended_on__isnull=True)
-                .order_by("department__code", "pk")
-                .values_list("user__username", flat=True)
-            )
-        ),
-        "leader": posted(Posting.Role.LEADER, Area.Level.DISTRICT),
-    }
+    accounts = demo_staff()
     everyone = {name for names in accounts.values() for name in names}
     get_user_model().objects.filter(username__in=everyone).update(
         password=make_password(password), must_change_password=False, is_active=True
@@ -78,7 +48,7 @@ def demo_accounts(password: str) -> dict[str, list[str]]:
 
 def main() -> None:
     password = "Bench-Password-2026"
-    url = fresh_database()
+    url = fresh_database("load")
     env = dict(os.environ)
     env.update(
         BENCH_DATABASE_URL=url, DATABASE_URL=url,

@@ -22,37 +22,22 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
-from _setup import ROOT, database_url, report, setup_django
+from _setup import fresh_database, report, serve_benchsite, setup_django, stop_server
 
 ROUNDS = int(os.environ.get("BENCH_PAGES_ROUNDS", "60"))
 WARMUP = 5
 PORT = int(os.environ.get("BENCH_PAGES_PORT", "8014"))
-BIN = Path(sys.executable).parent
 PASSWORD = "Bench-Password-2026"
 DISTRICT = "430302"  # the demo district
 BLOCK = "430302001001001"  # the demo governor's block
 # Targets (DESIGN §9): an unchanged poll ≤ 1.5× the bare page, pages ≤ 6×, intake ≤ 10×, the
 # district dashboard ≤ 20× (at 1 M cases; here the demo's few hundred).
 POLL, PAGE, INTAKE, DASHBOARD = 1.5, 6.0, 10.0, 20.0
-
-
-def fresh_database() -> str:
-    url = os.environ.get("BENCH_PAGES_DATABASE_URL") or database_url().split("?", 1)[0] + "_pages"
-    import psycopg
-
-    name, admin_url = url.rsplit("/", 1)[1], url.rsplit("/", 1)[0] + "/postgres"
-    if os.environ.get("BENCH_PAGES_REUSE") != "1":
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return url
 
 
 def prepare() -> dict:
@@ -154,7 +139,7 @@ class Measure:
 
 
 def main() -> None:
-    url = fresh_database()
+    url = fresh_database("pages")
     env = dict(os.environ)
     env.update(
         BENCH_DATABASE_URL=url, DATABASE_URL=url,
@@ -166,27 +151,10 @@ def main() -> None:
     setup_django()
     facts = prepare()
     base = f"http://127.0.0.1:{PORT}"
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "benchsite", "--config", str(ROOT / "deploy/gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{PORT}", "--workers", "1", "--threads", "1",
-         "--max-requests", "0", "--no-control-socket", "--access-logfile", "/dev/null"],
-        cwd=ROOT / "bench", env={**env, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
-                                 "DJANGO_SETTINGS_MODULE": "benchsite"},
-        start_new_session=True,
-    )  # fmt: skip
+    server = serve_benchsite(PORT, env, "--workers", "1", "--threads", "1", "--max-requests", "0")
     try:
         import requests
 
-        for _ in range(120):
-            if server.poll() is not None:
-                sys.exit(f"gunicorn exited ({server.returncode}): is port {PORT} in use?")
-            try:
-                requests.get(f"{base}/login/", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.5)
-        if server.poll() is not None:  # answered by another server left on the port
-            sys.exit(f"gunicorn exited ({server.returncode}): is port {PORT} in use?")
         governor, dispatcher = logged_in(base, "governor"), logged_in(base, "dispatcher")
         officer, leader = logged_in(base, "officer"), logged_in(base, "leader")
         token = api_token(base, "governor")
@@ -239,12 +207,7 @@ def main() -> None:
             figures[f"{key}_statuses"] = measure.statuses
         report("pages", figures)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+        stop_server(server)
 
 
 def print_table(measures, bare) -> None:

@@ -12,6 +12,7 @@ if __name__ == "__main__":
         if script.name.startswith("_") or script.name in (
             "run_all.py",
             "locustfile.py",
+            "district_locust.py",
             "benchsite.py",
         ):
             continue
