@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -43,22 +45,34 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def notification_badge(request: HttpRequest) -> HttpResponse:
-    """The unread count in the header bell; htmx asks for it on load and every 30 s. An
-    unchanged poll never gets here: the session middleware answers it 204."""
+    """The unread count in the header bell, which polls it every 30 s (every page draws it
+    first, governance/templatetags/bell.py). An unchanged poll never gets here: the
+    session middleware answers it 204."""
     if not request.user.is_authenticated:
         return HttpResponse(status=HTMX_STOP_POLLING)
-    # The version first, then the count (governance/polls.py): the next poll, sent with
-    # this version, is answered 204 without a query until a notice of the user changes.
-    current = polls.remember(request, path=request.path, topics=[polls.bell_topic(request.user.pk)])
-    return render(
-        request,
-        "governance/_notification_badge.html",
-        {
-            "unread": notifications_unread_count(user=request.user),
-            "poll_url": polls.poll_url(request.path, current),
-            "poll_seconds": polls.interval(),
-        },
-    )
+    return render(request, "governance/_notification_badge.html", badge_context(request))
+
+
+def badge_context(request: HttpRequest) -> dict:
+    """The bell's count and the address of its next poll. The version first, then the count
+    (governance/polls.py): the next poll, sent with this version, is answered 204 without a
+    query until a notice of the user changes; until then the count is kept in the cache
+    too, so that every page drawing the bell does not count again."""
+    path = reverse("governance:notification_badge")
+    current = polls.remember(request, path=path, topics=[polls.bell_topic(request.user.pk)])
+    if current:
+        key = f"unread:{request.user.pk}:{current}"
+        unread = cache.get(key)
+        if unread is None:
+            unread = notifications_unread_count(user=request.user)
+            cache.set(key, unread, 3600)
+    else:
+        unread = notifications_unread_count(user=request.user)
+    return {
+        "unread": unread,
+        "poll_url": polls.poll_url(path, current),
+        "poll_seconds": polls.interval(),
+    }
 
 
 def _next(request: HttpRequest, fallback: str) -> str:
