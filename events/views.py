@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -73,27 +75,34 @@ QUEUE_FRAGMENT_SECONDS = 60
 def _queue_html(request: HttpRequest) -> str:
     """The governor's queue, rendered. The version is read before the rows (governance/
     polls.py): the queue's next poll, sent with it, is answered 204 without a query until a
-    case of the user's blocks changes (or their postings do). Until then the rendered queue
-    is also kept, so the workbench reopened and the poll answered after a change elsewhere
-    in the district do not read and render the same rows again (issue 21)."""
+    case of the user's blocks changes (or their postings do). Until then the rendered rows
+    are also kept, under the blocks' own version: the rows are those of the blocks, the same
+    for the governor and every assistant of a team, so the workbench reopened, and the
+    team's polls answered after a change, read and render them once (issue 21)."""
     path = reverse("events:workbench_queue")
     codes = scope_for(request.user).codes_for(selectors.BLOCK_ROLES)
+    areas = [polls.area_topic(code) for code in codes]
     current = polls.remember(
-        request,
-        path=path,
-        topics=[polls.roster_topic(request.user.pk), *map(polls.area_topic, codes)],
+        request, path=path, topics=[polls.roster_topic(request.user.pk), *areas]
     )
-    if not current:  # no versions (no Redis): nothing to key a copy by
-        return _render_queue(request, current, path)
-    key = f"queue:{request.user.pk}:{current}:{get_language()}"
-    html = cache.get(key)
-    if html is None:
-        html = _render_queue(request, current, path)
-        cache.set(key, html, QUEUE_FRAGMENT_SECONDS)
-    return mark_safe(html)  # our own template's output, as it was rendered
+    rows_version = polls.version(areas) if current else None
+    if rows_version is None:  # no versions (no Redis): nothing to key a copy by
+        rows = _render_queue_rows(request)
+    else:
+        blocks = hashlib.blake2b(" ".join(sorted(codes)).encode(), digest_size=8).hexdigest()
+        key = f"queue-rows:{blocks}:{rows_version}:{get_language()}"
+        rows = cache.get(key)
+        if rows is None:
+            rows = _render_queue_rows(request)
+            cache.set(key, rows, QUEUE_FRAGMENT_SECONDS)
+    return format_html(
+        '<section class="card" id="queue" hx-get="{}" hx-trigger="every {}s" '
+        'hx-swap="outerHTML">{}</section>',
+        polls.poll_url(path, current), polls.interval(), mark_safe(rows),  # noqa: S308 - ours
+    )  # fmt: skip
 
 
-def _render_queue(request: HttpRequest, current: str, path: str) -> str:
+def _render_queue_rows(request: HttpRequest) -> str:
     queue = selectors.workbench_queue(user=request.user)
     rows = list(queue[:WORKBENCH_ROWS])
     total = len(rows) if len(rows) < WORKBENCH_ROWS else queue.count()
@@ -107,7 +116,6 @@ def _render_queue(request: HttpRequest, current: str, path: str) -> str:
     context = {
         "queue": rows, "queue_mine": mine, "queue_others": others, "queue_total": total,
         "now": timezone.now(),
-        "queue_poll_url": polls.poll_url(path, current), "poll_seconds": polls.interval(),
     }  # fmt: skip
     return render_to_string("events/_queue.html", context)
 

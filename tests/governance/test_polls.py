@@ -279,9 +279,9 @@ def test_the_area_code_lengths_are_the_territorys():
 
 
 def test_the_workbench_reuses_its_rendered_queue_until_a_case_of_its_blocks_changes(world):
-    """The queue's rows are read and rendered once per version (events.views._queue_html):
-    the workbench opened again reads no case; a new case of the block shows at once; a case
-    elsewhere in the district leaves the copy in use."""
+    """The queue's rows are read and rendered once per version of the blocks (events.views.
+    _queue_html): the workbench opened again, or by another of the team, reads no case; a new
+    case of the block shows at once; a case elsewhere in the district leaves the copy in use."""
     client = signed_in(world.governor)
     first = services.event_log(
         actor=None, block=world.block, category=world.category, description="楼道堆物"
@@ -290,6 +290,11 @@ def test_the_workbench_reuses_its_rendered_queue_until_a_case_of_its_blocks_chan
     with CaptureQueriesContext(connection) as captured:
         again = client.get("/events/workbench/").content.decode()
     assert first.number in again
+    assert not [q for q in captured if '"events_event"' in q["sql"]]
+    # The block's assistant sees the same rows: drawn once for the team.
+    with CaptureQueriesContext(connection) as captured:
+        theirs = signed_in(world.assistant).get("/events/workbench/").content.decode()
+    assert first.number in theirs
     assert not [q for q in captured if '"events_event"' in q["sql"]]
     services.event_log(actor=None, block=world.far_block, category=world.category,
                        description="别处的案件")  # fmt: skip
