@@ -17,7 +17,7 @@ change show to reads inside the writing transaction itself, and costs at worst o
 needless re-render when the write rolls back. A poll view that answers content
 first reads the versions of its topics (``remember``: one MGET), then the data, and puts the
 version in the poll's own address (``?v=…``, see ``poll_url``); the topics go into the
-session. The next poll is answered by ``governance.security.SessionPolicyMiddleware`` from
+session. The next poll is answered by ``governance.security.UnchangedPollMiddleware`` from
 the session (a Redis read with the cached_db engine) and one MGET: unchanged → ``204``
 (htmx swaps nothing), with no database query, no user loaded and nothing rendered.
 

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "governance.security.UnchangedPollMiddleware",  # 204 before the rest (issue 21)
     "governance.middleware.ChineseFirstLocaleMiddleware",
     "governance.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
