@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -179,3 +180,19 @@ class CpuMeter(threading.Thread):
             for pid, cpu in after[1].items()
         )
         return inside[-1][0] - inside[0][0], server, inside[-1][2] - inside[0][2]
+
+
+BLOCK_FIELD = re.compile(r'name="block" id="id_block" value="(\d+)"')
+MATTER_OPTION = re.compile(r'<option value="(\d+)"')
+
+
+def intake_form(html: str) -> dict | None:
+    """What a governor types into the workbench's intake form (the locust workloads): their
+    block, a matter picked from the list, a phone, what and where. None: no form there."""
+    import random
+
+    block, matters = BLOCK_FIELD.search(html or ""), MATTER_OPTION.findall(html or "")
+    if not block or not matters:
+        return None
+    return {"block": block.group(1), "category": random.choice(matters),
+            "reporter_phone": "13800138000", "description": "压测：楼道堆放杂物", "building": "1栋"}  # fmt: skip

@@ -35,6 +35,7 @@ from http.cookiejar import Cookie
 from pathlib import Path
 
 import gevent
+from _setup import intake_form
 from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
@@ -279,16 +280,10 @@ class Active(Browser):
         if random.random() < 0.6:
             self.open_a_case(html)
             return
-        block = re.search(r'name="block" id="id_block" value="(\d+)"', html)
-        category = re.findall(r'<option value="(\d+)"', html)
-        if not block or not category:
+        form = intake_form(html)
+        if form is None:
             return
-        logged = self.post_form(
-            "/events/new/", html,
-            {"block": block.group(1), "category": random.choice(category),
-             "reporter_phone": "13800138000", "description": "压测：楼道堆放杂物", "building": "1栋"},
-            "log a case",
-        )  # fmt: skip
+        logged = self.post_form("/events/new/", html, form, "log a case")
         number = CASE_LOCATION.search((logged.headers or {}).get("Location", ""))
         if number is None:
             return

@@ -10,22 +10,17 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
-from _setup import ROOT, CpuMeter, database_url, report, setup_django
+from _setup import CpuMeter, database_url, report, serve_benchsite, setup_django, stop_server
 
 SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "20"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 PORT = 8012
-BIN = Path(sys.executable).parent
 PASSWORD = "Bench-Password-2026"
 
 
@@ -92,24 +87,8 @@ def main() -> None:
     block = Area.objects.get(code="430302001001001")  # the demo governor's block
     category = Category.objects.get(code="city-street-vending")
 
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "benchsite", "--config", str(ROOT / "deploy/gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{PORT}", "--access-logfile", "/dev/null"],
-        cwd=ROOT / "bench", env={**env, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
-                                 "DJANGO_SETTINGS_MODULE": "benchsite"},
-        start_new_session=True,
-    )  # fmt: skip
+    server = serve_benchsite(PORT, env)
     try:
-        for _ in range(60):
-            if server.poll() is not None:
-                sys.exit(f"gunicorn exited ({server.returncode}): is port {PORT} in use?")
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        if server.poll() is not None:  # answered by another server left on the port
-            sys.exit(f"gunicorn exited ({server.returncode}): is port {PORT} in use?")
         token_request = urllib.request.Request(
             f"http://127.0.0.1:{PORT}/api/auth/token/",
             data=json.dumps({"username": "governor", "password": PASSWORD}).encode(),
@@ -161,12 +140,7 @@ def main() -> None:
         figures["clients"] = CLIENTS
         report("intake", figures)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+        stop_server(server)
 
 
 if __name__ == "__main__":

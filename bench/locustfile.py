@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import gevent
+from _setup import intake_form
 from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
@@ -153,16 +154,10 @@ class Governor(Staff):
     def log_and_resolve_a_case(self):
         page = self.get("/events/workbench/", "workbench")
         html = page.text or ""
-        block = re.search(r'name="block" id="id_block" value="(\d+)"', html)
-        category = re.findall(r'<option value="(\d+)"', html)
-        if not block or not category:
+        form = intake_form(html)
+        if form is None:
             return
-        logged = self.post_form(
-            "/events/new/", html,
-            {"block": block.group(1), "category": random.choice(category),
-             "reporter_phone": "13800138000", "description": "压测：楼道堆放杂物", "building": "1栋"},
-            "log a case",
-        )  # fmt: skip
+        logged = self.post_form("/events/new/", html, form, "log a case")
         number = CASE_LOCATION.search(logged.headers.get("Location", "") or "")
         if number and random.random() < 0.5:
             # 一呼即应: the governor handles it on the spot and says what was done.

@@ -346,21 +346,24 @@ def rebuild_chunk(prefix: str, *, now: datetime | None = None, record=None) -> i
                 StatCell.objects.filter(blocks, grain="d"), keys=Q(blocks, grain="m"),
                 code_expr=F("area_code"), bucket_expr=TruncMonth("bucket"), grain="m", length=15,
             )  # fmt: skip
-            written += _replace_with_sums(
-                StatCell.objects.filter(grain="d", parent_code=community),
-                keys=Q(own, grain="d"), code_expr=F("parent_code"), bucket_expr=F("bucket"),
-                grain="d", length=CHUNK_LENGTH,
-            )  # fmt: skip
-            written += _replace_with_sums(
-                StatCell.objects.filter(own, grain="d"), keys=Q(own, grain="m"),
-                code_expr=F("area_code"), bucket_expr=TruncMonth("bucket"), grain="m",
-                length=CHUNK_LENGTH,
-            )  # fmt: skip
+            written += _resum(Q(parent_code=community), own, length=CHUNK_LENGTH)
             DirtyCell.objects.filter(pk__in=marks).delete()
             _recorded(record, written)
     except _Refused:
         return None
     return written
+
+
+def _resum(children: Q, codes: Q, *, length: int) -> int:
+    """The rows ``codes`` (day and month) re-summed from their children's day rows."""
+    written = _replace_with_sums(
+        StatCell.objects.filter(children, grain="d"), keys=Q(codes, grain="d"),
+        code_expr=F("parent_code"), bucket_expr=F("bucket"), grain="d", length=length,
+    )  # fmt: skip
+    return written + _replace_with_sums(
+        StatCell.objects.filter(codes, grain="d"), keys=Q(codes, grain="m"),
+        code_expr=F("area_code"), bucket_expr=TruncMonth("bucket"), grain="m", length=length,
+    )  # fmt: skip
 
 
 def rebuild_upper(area_code: str = "", *, now: datetime | None = None, record=None) -> int | None:
@@ -378,15 +381,7 @@ def rebuild_upper(area_code: str = "", *, now: datetime | None = None, record=No
                 else:
                     codes = Q(level=level, area_code__startswith=area_code)
                     children = Q(level=child, parent_code__startswith=area_code)
-                written += _replace_with_sums(
-                    StatCell.objects.filter(children, grain="d"), keys=Q(codes, grain="d"),
-                    code_expr=F("parent_code"), bucket_expr=F("bucket"), grain="d", length=length,
-                )  # fmt: skip
-                written += _replace_with_sums(
-                    StatCell.objects.filter(codes, grain="d"), keys=Q(codes, grain="m"),
-                    code_expr=F("area_code"), bucket_expr=TruncMonth("bucket"), grain="m",
-                    length=length,
-                )  # fmt: skip
+                written += _resum(children, codes, length=length)
             _finished(now, written)
             _recorded(record, written)
             if connection.vendor == "postgresql":
