@@ -7,7 +7,16 @@ from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -126,10 +135,10 @@ def event_timeline(*, event: Event) -> list[TimelineEntry]:
 
 def event_with_details(*, user, number: str) -> Event:
     """The case ``number`` as ``event_get`` finds it, with what the case page shows (photos,
-    clocks, parts) in the same read: one query for the case, not a second by its id. The
-    page shows every clock, so it skips the lists' per-row annotations (their six subqueries
-    cost more to plan than to run)."""
-    return (
+    clocks, parts, ratings) in the same read: one query for the case, not a second by its
+    id. The page shows every clock, so it skips the lists' per-row annotations (their six
+    subqueries cost more to plan than to run)."""
+    event = (
         visible_events(user=user)
         .filter(number=number)
         .prefetch_related(
@@ -142,14 +151,18 @@ def event_with_details(*, user, number: str) -> Event:
             ),
             # The departments' parts, read by the page and by allowed_actions/viewer_handles.
             Prefetch("assignments", queryset=parts_with_clocks().select_related("evaluation")),
-            # The ratings (回访) with who recorded each: one query, not one per rating.
-            Prefetch("ratings", queryset=Rating.objects.select_related("rated_by")),
         )
         .select_related(
             "category", "category__parent", "block", "block__parent", "handler", "merged_into"
         )
         .get()
     )
+    # The ratings (回访) with who recorded each: one query, not one per rating — and none for
+    # a case never rated (its first rating sets first_satisfaction, events.services.event_rate).
+    rated = Rating.objects.select_related("rated_by")
+    ratings = rated if event.first_satisfaction else Rating.objects.none()
+    prefetch_related_objects([event], Prefetch("ratings", queryset=ratings))
+    return event
 
 
 def viewer_handles(scope: Scope, event: Event) -> bool:
