@@ -152,9 +152,10 @@ def event_with_details(*, user, number: str) -> Event:
             # The departments' parts, read by the page and by allowed_actions/viewer_handles.
             Prefetch("assignments", queryset=parts_with_clocks().select_related("evaluation")),
         )
-        .select_related(
-            "category", "category__parent", "block", "block__parent", "handler", "merged_into"
-        )
+        # Only what every case page shows: a place or a case merged into is read when there
+        # is one (rare), each join more cost planning time at every page (issue 21).
+        .select_related(None)
+        .select_related("category", "category__parent", "block", "block__parent", "handler")
         .get()
     )
     # The ratings (回访) with who recorded each: one query, not one per rating — and none for
