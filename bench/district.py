@@ -200,6 +200,15 @@ def main() -> None:
     base = f"http://127.0.0.1:{PORT}"
     with open(RESULTS / "district-server.log", "w") as server_log:
         server = serve_benchsite(PORT, {**env, "BENCH_CPU_TALLY_DIR": str(tally)}, log=server_log)
+        # The rest of a deployment on the same machine: a worker with beat (the dashboards'
+        # roll-up every 30 s keeps the live delta a dashboard reads small, the deadline
+        # scans, the notices), as Procfile runs them, in a process group of their own.
+        workers = subprocess.Popen(
+            [str(BIN / "celery"), "-A", "governance", "worker", "--beat", "--concurrency", "2",
+             "--loglevel", "WARNING"],
+            cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
         try:
             check_sessions(base, plan)
             meter = CpuMeter(os.getpgid(server.pid))
@@ -219,6 +228,7 @@ def main() -> None:
             meter.stopped.set()
         finally:
             stop_server(server)
+            stop_server(workers)
     run = json.loads(result_file.read_text()) if result_file.exists() else {"complete": False}
     cpu_by_kind = tally_between(tally, run.get("since") or 0, run.get("until") or 0)
     shutil.rmtree(tally, ignore_errors=True)

@@ -14,8 +14,12 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000  # recycle workers now and then: no slow leak lives long
-max_requests_jitter = 200
+# Recycle workers now and then, so that no slow leak lives long — but not often: a district's
+# staff make ~200 requests a second on one machine (bench/district.py), at which 2,000 meant a
+# fresh worker every few seconds, each starting again without its connections, its parsed
+# templates and what it remembers of who its users are (governance/identity.py).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 # Load Django once in the master and fork the workers from it: a recycled worker is ready
 # at once instead of spending a second or two of CPU importing the project while requests
 # wait (bench/intake.py), and the workers share the loaded code's memory. Connections to
